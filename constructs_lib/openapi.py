@@ -1,0 +1,144 @@
+"""The REST API as one OpenAPI 3 document with API Gateway's extensions.
+
+Pure functions over plain data; no cdktf. Values that only Terraform knows (the role ARN, the
+queue's integration URI) arrive as strings and are placed as they are; `terraform_string`
+then protects everything else from Terraform's template syntax.
+
+The document is the whole API: routes, the request validator, the body models, the SQS
+integrations and the gateway responses. Keeping it in `body` of `aws_api_gateway_rest_api`
+means one resource, one deployment trigger (a hash of the body), and no ordering problems
+between methods, integrations and responses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import vtl
+
+__all__ = ["Route", "build_openapi", "gateway_responses", "terraform_string", "sqs_integration_uri"]
+
+VALIDATOR = "body-only"
+JSON = "application/json"
+# API Gateway matches the integration response by the backend's HTTP status code for `aws`
+# integrations. Two patterns mapped to one status code collide (one is dropped), so success
+# has its own pattern and every other outcome falls to the default, which answers 500.
+SUCCESS_PATTERN = r"2\d{2}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One POST route that validates its body and queues it."""
+
+    path: str
+    operation_id: str
+    model_name: str
+    schema: dict[str, Any]  # an OpenAPI components.schemas entry (draft-04 JSON Schema)
+    integration_uri: str
+    credentials_arn: str
+    request_template: str
+    description: str = ""
+
+
+def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name: str) -> str:
+    """Path-style URI of an SQS queue for an `aws` integration."""
+    return f"arn:{partition}:apigateway:{region}:sqs:path/{account_id}/{queue_name}"
+
+
+def _operation(route: Route) -> dict[str, Any]:
+    return {
+        "operationId": route.operation_id,
+        "description": route.description or f"Queue a webhook delivery ({route.model_name}).",
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{route.model_name}"}}},
+        },
+        "x-amazon-apigateway-request-validator": VALIDATOR,
+        "responses": {
+            "200": {"description": "Queued; the body holds the SQS MessageId."},
+            "400": {"description": "The body is not JSON or does not match the model."},
+            "500": {"description": "Not queued (SQS refused or failed); retry."},
+        },
+        "x-amazon-apigateway-integration": {
+            "type": "aws",
+            "httpMethod": "POST",
+            "uri": route.integration_uri,
+            "credentials": route.credentials_arn,
+            # `never`: a content type without a template is refused (415), never passed raw.
+            "passthroughBehavior": "never",
+            "requestParameters": {
+                "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
+            },
+            "requestTemplates": {JSON: route.request_template},
+            "responses": {
+                SUCCESS_PATTERN: {
+                    "statusCode": "200",
+                    "responseTemplates": {JSON: vtl.success_response_template()},
+                },
+                "default": {
+                    "statusCode": "500",
+                    "responseTemplates": {JSON: vtl.failure_response_template()},
+                },
+            },
+        },
+    }
+
+
+def gateway_responses() -> dict[str, Any]:
+    """JSON answers for errors API Gateway raises before the integration runs."""
+    request_id = '"requestId": "$context.requestId"'
+    return {
+        "BAD_REQUEST_BODY": {
+            "statusCode": 400,
+            "responseTemplates": {
+                JSON: '{"message": "Invalid request body", '
+                '"errors": "$context.error.validationErrorString", ' + request_id + "}"
+            },
+        },
+        "DEFAULT_4XX": {
+            "responseTemplates": {JSON: '{"message": $context.error.messageString, ' + request_id + "}"}
+        },
+        "DEFAULT_5XX": {
+            "responseTemplates": {JSON: '{"message": $context.error.messageString, ' + request_id + "}"}
+        },
+    }
+
+
+def build_openapi(title: str, routes: list[Route], *, description: str = "") -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for route in routes:
+        if route.path in paths:
+            raise ValueError(f"two routes share the path {route.path!r}")
+        if route.model_name in schemas and schemas[route.model_name] != route.schema:
+            raise ValueError(f"two different schemas share the model name {route.model_name!r}")
+        paths[route.path] = {"post": _operation(route)}
+        schemas[route.model_name] = route.schema
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": title, "version": "1.0", "description": description or title},
+        "paths": paths,
+        "components": {"schemas": schemas},
+        "x-amazon-apigateway-request-validators": {
+            VALIDATOR: {"validateRequestBody": True, "validateRequestParameters": False}
+        },
+        "x-amazon-apigateway-gateway-responses": gateway_responses(),
+    }
+
+
+# cdktf marks values that Terraform will fill in as `${TfToken[...]}`; those must stay live.
+_TEMPLATE_START = re.compile(r"\$\{(?!TfToken\[)|%\{")
+
+
+def terraform_string(document: dict[str, Any]) -> str:
+    """The document as JSON text that Terraform reads literally, but for cdktf's tokens.
+
+    Terraform treats `${` and `%{` in any string as template syntax; Velocity's `${i}` or a
+    regular expression like `^a{2}$` next to a brace would otherwise be evaluated or refused.
+    Doubling the first character (`$${`, `%%{`) is Terraform's escape for the literal.
+    """
+    text = json.dumps(document, ensure_ascii=False, indent=None, separators=(",", ":"))
+    return _TEMPLATE_START.sub(lambda m: m.group(0)[0] + m.group(0), text)

@@ -1,0 +1,110 @@
+"""The OpenAPI document: valid OpenAPI 3.0, API Gateway extensions wired as AWS documents them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from openapi_spec_validator import OpenAPIV30SpecValidator
+
+from constructs_lib import openapi, vtl
+
+TOKEN = "${TfToken[TOKEN.42]}"
+
+
+def route(path: str = "/events", **extra: object) -> openapi.Route:
+    values = dict(
+        path=path,
+        operation_id="queue_events",
+        model_name="EventsBody",
+        schema={"type": "object", "properties": {"a": {"type": "string", "pattern": "^a{2}$"}}},
+        integration_uri=openapi.sqs_integration_uri("aws", "eu-west-1", "123456789012", "q"),
+        credentials_arn=TOKEN,
+        request_template=vtl.send_message_template(vtl.SendMessageSpec(attribute_headers=("X-Id",))),
+    )
+    values.update(extra)
+    return openapi.Route(**values)  # type: ignore[arg-type]
+
+
+def document() -> dict:
+    return openapi.build_openapi("hooks", [route(), route("/other", operation_id="queue_other")])
+
+
+def test_document_is_valid_openapi_3() -> None:
+    OpenAPIV30SpecValidator(document()).validate()
+
+
+def test_every_route_validates_its_body_against_its_model() -> None:
+    doc = document()
+    validators = doc["x-amazon-apigateway-request-validators"]
+    for item in doc["paths"].values():
+        post = item["post"]
+        assert validators[post["x-amazon-apigateway-request-validator"]] == {
+            "validateRequestBody": True,
+            "validateRequestParameters": False,
+        }
+        ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref == "#/components/schemas/EventsBody"
+        assert post["requestBody"]["required"] is True
+
+
+def test_integration_is_a_direct_sqs_send_message() -> None:
+    integration = document()["paths"]["/events"]["post"]["x-amazon-apigateway-integration"]
+    assert integration["type"] == "aws" and integration["httpMethod"] == "POST"
+    assert integration["uri"] == "arn:aws:apigateway:eu-west-1:sqs:path/123456789012/q"
+    assert integration["passthroughBehavior"] == "never"
+    assert integration["credentials"] == TOKEN
+    assert integration["requestParameters"] == {
+        "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
+    }
+    assert "MessageBody=$util.urlEncode($input.body)" in integration["requestTemplates"]["application/json"]
+
+
+def test_sqs_failures_answer_5xx_and_statuses_never_collide() -> None:
+    responses = document()["paths"]["/events"]["post"]["x-amazon-apigateway-integration"]["responses"]
+    statuses = [r["statusCode"] for r in responses.values()]
+    # API Gateway keys integration responses by status code: a duplicate silently drops one.
+    assert len(statuses) == len(set(statuses))
+    assert responses["default"]["statusCode"].startswith("5")
+    success = [p for p, r in responses.items() if r["statusCode"] == "200"]
+    assert success == [openapi.SUCCESS_PATTERN]
+    # AWS integrations select the response by matching the pattern to the backend's status.
+    for status in ("200", "201", "299"):
+        assert re.fullmatch(openapi.SUCCESS_PATTERN, status)
+    for status in ("400", "403", "404", "413", "500", "503", "2000", "20"):
+        assert not re.fullmatch(openapi.SUCCESS_PATTERN, status)
+    assert "MessageId" in responses[openapi.SUCCESS_PATTERN]["responseTemplates"]["application/json"]
+
+
+def test_gateway_errors_answer_json_and_a_bad_body_gets_the_reasons() -> None:
+    responses = document()["x-amazon-apigateway-gateway-responses"]
+    bad_body = responses["BAD_REQUEST_BODY"]
+    assert bad_body["statusCode"] == 400
+    assert "$context.error.validationErrorString" in bad_body["responseTemplates"]["application/json"]
+    for key in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert "$context.error.messageString" in responses[key]["responseTemplates"]["application/json"]
+    # With placeholder values substituted, every template is a JSON object.
+    for response in responses.values():
+        text = response["responseTemplates"]["application/json"]
+        text = text.replace("$context.error.messageString", '"m"').replace("$context", "c")
+        assert isinstance(json.loads(text), dict)
+
+
+def test_duplicate_paths_are_refused() -> None:
+    with pytest.raises(ValueError, match="share the path"):
+        openapi.build_openapi("x", [route(), route()])
+
+
+def test_terraform_string_escapes_template_syntax_but_keeps_tokens() -> None:
+    doc = {"a": "#set($i = 1)${i}", "b": "%{ if x }", "c": TOKEN, "d": "$input.body", "e": "^a{2}$"}
+    text = openapi.terraform_string(doc)
+    assert "$${i}" in text and "%%{ if x }" in text
+    assert TOKEN in text and "$$input" not in text and '"^a{2}$"' in text
+    # Terraform turns `$${` back into `${` and `%%{` into `%{`: the document survives intact.
+    assert json.loads(text.replace("$${", "${").replace("%%{", "%{")) == doc
+
+
+def test_terraform_string_is_compact_utf8_json() -> None:
+    text = openapi.terraform_string({"k": "é😀"})
+    assert text == '{"k":"é😀"}'

@@ -1,0 +1,133 @@
+"""Props are checked before any resource exists; each error names the prop, value and fix."""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import Literal, Optional
+
+import pytest
+from pydantic import BaseModel, Field
+
+from constructs_lib.props import PropsError, WebhookIngestProps, WebhookSource, parse_props
+
+
+class Kind(str, Enum):
+    a = "a"
+
+
+class Data(BaseModel):
+    kind: Kind
+    items: list[str] = []
+
+
+class Body(BaseModel):
+    event: Literal["x", "y"]
+    type_: Optional[str] = Field(default=None, alias="type")
+    data: Data
+    count: int = 0
+    when: datetime.datetime | None = None
+
+
+def props(**source: object) -> dict:
+    return {"name": "acme", "sources": [{"name": "github", "model": Body, **source}]}
+
+
+def error_of(value: dict) -> str:
+    with pytest.raises(PropsError) as caught:
+        parse_props(WebhookIngestProps, value)
+    return str(caught.value)
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    p = parse_props(WebhookIngestProps, props())
+    s = p.sources[0]
+    assert s.route == "/webhooks/github"
+    assert (s.max_receive_count, s.retention_seconds, s.dlq_retention_seconds) == (5, 4 * 86400, 14 * 86400)
+    assert not s.fifo and p.stage_name == "v1"
+
+
+def test_every_field_documents_its_default() -> None:
+    for model in (WebhookSource, WebhookIngestProps):
+        for name, info in model.model_fields.items():
+            assert info.description and len(info.description) > 20, f"{model.__name__}.{name}"
+
+
+def test_props_are_frozen() -> None:
+    p = parse_props(WebhookIngestProps, props())
+    with pytest.raises(Exception):
+        p.sources[0].fifo = True  # type: ignore[misc]
+
+
+def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
+    message = error_of(props(max_recieve_count=3))
+    assert "max_recieve_count" in message and "unknown prop" in message
+    assert "max_receive_count" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ({"fifo": True}, "fifo=True needs group_id_field"),
+        ({"group_id_field": "event"}, "only applies to FIFO queues"),
+        ({"fifo": True, "group_id_field": "evnt"}, "has no field 'evnt'"),
+        ({"fifo": True, "group_id_field": "data"}, "not a string, number or enum"),
+        ({"fifo": True, "group_id_field": "event.x"}, "is not a nested model"),
+        ({"fifo": True, "group_id_field": "data.items"}, "not a string, number or enum"),
+        ({"fifo": True, "group_id_field": "type_"}, "has no field 'type_'"),
+        ({"path": "events"}, "not a valid API Gateway path"),
+        ({"path": "/events/"}, "not a valid API Gateway path"),
+        ({"path": "/a/{id}"}, "not a valid API Gateway path"),
+        ({"delivery_id_header": "X Delivery"}, "not an HTTP header name"),
+        ({"forward_headers": ["X.Trace"]}, "not an HTTP header name"),
+        ({"forward_headers": [f"X-H{i}" for i in range(11)]}, "exceed the 10 message attributes"),
+        ({"max_receive_count": 0}, "greater than or equal to 1"),
+        ({"retention_seconds": 20, "visibility_timeout_seconds": 30}, "greater than or equal to 60"),
+        ({"retention_seconds": 60, "visibility_timeout_seconds": 120}, "shorter than visibility_timeout"),
+        ({"dlq_retention_seconds": 3600}, "dlq_retention_seconds=3600 is shorter"),
+        ({"group_id_fallback": "has space", "fifo": True, "group_id_field": "event"}, "MessageGroupId"),
+    ],
+)
+def test_invalid_source_props_fail_with_one_clear_error(source: dict, expected: str) -> None:
+    message = error_of(props(**source))
+    assert expected in message, message
+    assert message.count("\n") == 1, "one error, one line"
+
+
+def test_group_field_may_be_an_alias_or_nested_enum() -> None:
+    for field in ("type", "data.kind", "count", "event"):
+        parse_props(WebhookIngestProps, props(fifo=True, group_id_field=field))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"name": "Acme", "sources": [{"name": "gh", "model": Body}]}, "not a valid resource name prefix"),
+        ({"name": "acme", "sources": []}, "at least 1 item"),
+        ({"name": "acme", "sources": [{"name": "GitHub", "model": Body}]}, "is not a short id"),
+        (
+            {"name": "acme", "sources": [{"name": "a", "model": Body}, {"name": "a", "model": Body, "path": "/b"}]},
+            "duplicate source names ['a']",
+        ),
+        (
+            {"name": "acme", "sources": [{"name": "a", "model": Body, "path": "/x"}, {"name": "b", "model": Body, "path": "/x"}]},
+            "duplicate routes ['/x']",
+        ),
+        (
+            {"name": "a" * 40, "sources": [{"name": "b" * 32, "model": Body, "fifo": True, "group_id_field": "event"}]},
+            "SQS allows 80",
+        ),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "stage_name": "v-1"}, "stage_name"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": dict}]}, "model"),
+    ],
+)
+def test_invalid_api_props(value: dict, expected: str) -> None:
+    message = error_of(value)
+    assert expected in message, message
+
+
+def test_delivery_header_is_forwarded_first_and_once() -> None:
+    source = parse_props(
+        WebhookIngestProps, props(delivery_id_header="X-GitHub-Delivery", forward_headers=["x-github-delivery", "X-A"])
+    ).sources[0]
+    assert source.attribute_headers == ("X-GitHub-Delivery", "X-A")
