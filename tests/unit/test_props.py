@@ -131,3 +131,13 @@ def test_delivery_header_is_forwarded_first_and_once() -> None:
         WebhookIngestProps, props(delivery_id_header="X-GitHub-Delivery", forward_headers=["x-github-delivery", "X-A"])
     ).sources[0]
     assert source.attribute_headers == ("X-GitHub-Delivery", "X-A")
+
+
+def test_readme_tables_list_every_prop() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for model in (WebhookSource, WebhookIngestProps):
+        section = readme.split(f"### `{model.__name__}`", 1)[1].split("\n\n", 2)[1]
+        documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+        assert documented == set(model.model_fields), model.__name__

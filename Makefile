@@ -1,0 +1,73 @@
+# The two commands of the README: `make synth` and `make test`. Each installs what it needs
+# first (pipenv and the locked environment; for tests also the engines), and a second run
+# skips what is already up to date.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+PIPENV_VERSION := 2026.10.3
+TOOLS := .tools
+PIPENV := $(TOOLS)/bin/pipenv
+VENV := .venv
+PY := $(VENV)/bin/python
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+# jsii prints a banner on every start for Node versions it no longer supports; the variable
+# must name the running major version to silence it.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+export CHECKPOINT_DISABLE := 1
+
+# Installs resolve from the lock's index alone: this machine's pip configuration adds local
+# indexes and constraints that other machines do not have.
+ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
+
+.PHONY: help install synth engines test test-unit clean
+
+help:
+	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
+	@echo "make test    install (environment and test engines), then run every test"
+
+$(PIPENV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(ISOLATED_PIP) $(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
+
+# pip compiles bytecode while installing; PYTHONDONTWRITEBYTECODE=1 (set on our machines)
+# would otherwise leave every import of the provider bindings uncompiled and synth ~2.5x slower.
+$(VENV)/.synced: Pipfile.lock | $(PIPENV)
+	$(ISOLATED_PIP) $(PIPENV) sync --dev
+	@test -n "$$(find $(VENV)/lib -path '*cdktf_cdktf_provider_aws/__pycache__/*.pyc' -print -quit)" \
+		|| { echo "installed packages carry no bytecode"; exit 1; }
+	touch $@
+
+install: $(VENV)/.synced
+
+synth: install
+	rm -rf cdktf.out
+	$(PY) main.py
+	@echo "synthesized: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+# --- test engines -------------------------------------------------------------------------
+# Apache Velocity (the engine API Gateway's mapping templates run on) for template tests.
+VELOCITY_DEBS := velocity default-jdk-headless
+.build/velocity.installed:
+	@mkdir -p .build
+	@dpkg -s $(VELOCITY_DEBS) >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(VELOCITY_DEBS); }
+	touch $@
+
+engines: .build/velocity.installed
+
+test: install engines
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest tests/unit
+
+clean:
+	rm -rf cdktf.out .build .pytest_cache .hypothesis

@@ -1,0 +1,67 @@
+"""SQS: a source's queue and its dead-letter queue, encrypted, TLS-only, with redrive."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedriveAllowPolicy
+from constructs import Construct
+
+from . import policies
+from .props import WebhookSource, queue_names
+
+
+class WebhookQueue(Construct):
+    """The queue a source's deliveries land in, and the DLQ they move to after N receives.
+
+    Public attributes: `queue`, `dead_letter_queue` (the `SqsQueue` resources).
+    """
+
+    def __init__(
+        self, scope: Construct, id_: str, *, prefix: str, source: WebhookSource, tags: dict[str, str]
+    ) -> None:
+        super().__init__(scope, id_)
+        name, dlq_name = queue_names(prefix, source)
+        fifo = {"fifo_queue": True} if source.fifo else {}
+
+        self.dead_letter_queue = SqsQueue(
+            self,
+            "DeadLetterQueue",
+            name=dlq_name,
+            message_retention_seconds=source.dlq_retention_seconds,
+            sqs_managed_sse_enabled=True,
+            tags=tags or None,
+            **fifo,
+        )
+        self.queue = SqsQueue(
+            self,
+            "Queue",
+            name=name,
+            message_retention_seconds=source.retention_seconds,
+            visibility_timeout_seconds=source.visibility_timeout_seconds,
+            sqs_managed_sse_enabled=True,
+            redrive_policy=json.dumps(
+                policies.redrive_policy(self.dead_letter_queue.arn, source.max_receive_count)
+            ),
+            # FIFO: with a delivery-id header the header deduplicates and content is the fallback
+            # for requests without it; without the header content is all there is.
+            **({"fifo_queue": True, "content_based_deduplication": True} if source.fifo else {}),
+            tags=tags or None,
+        )
+        # A separate resource: inline on the DLQ it would reference the queue, which already
+        # references the DLQ through its redrive policy, and Terraform refuses the cycle.
+        SqsQueueRedriveAllowPolicy(
+            self,
+            "RedriveAllowPolicy",
+            queue_url=self.dead_letter_queue.url,
+            redrive_allow_policy=json.dumps(policies.redrive_allow_policy([self.queue.arn])),
+        )
+        for label, queue in (("QueuePolicy", self.queue), ("DeadLetterQueuePolicy", self.dead_letter_queue)):
+            SqsQueuePolicy(
+                self,
+                label,
+                queue_url=queue.url,
+                policy=json.dumps(policies.tls_only_queue_policy(queue.arn)),
+            )

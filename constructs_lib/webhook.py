@@ -1,0 +1,68 @@
+"""`WebhookIngest`: the L3 construct that receives webhooks into SQS, one queue per source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from .api import ApiSource, WebhookApi
+from .props import WebhookIngestProps, WebhookSource, parse_props
+from .queue import WebhookQueue
+
+
+def _output_name(*parts: str) -> str:
+    return "_".join(part.replace("-", "_") for part in parts)
+
+
+class WebhookIngest(Construct):
+    """API Gateway REST API -> SQS (+ DLQ) for one or more webhook sources.
+
+    `props` is a `WebhookIngestProps` or a dict of its fields; it is checked in full before
+    any resource is created. Public attributes:
+      `api` (WebhookApi: `rest_api`, `role`, `deployment`, `stage`),
+      `queues` (source name -> WebhookQueue: `queue`, `dead_letter_queue`),
+      `queue` / `dead_letter_queue` (those of the first source, for the common single-source case),
+      `endpoints` (source name -> endpoint URL).
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: WebhookIngestProps | dict[str, Any]) -> None:
+        # Validate before the construct exists: a bad prop must not leave half a tree behind.
+        p: WebhookIngestProps = parse_props(WebhookIngestProps, props)
+        super().__init__(scope, id_)
+        self.props = p
+
+        self.queues: dict[str, WebhookQueue] = {
+            source.name: WebhookQueue(self, f"Source-{source.name}", prefix=p.name, source=source, tags=p.tags)
+            for source in p.sources
+        }
+        self.api = WebhookApi(
+            self,
+            "Api",
+            name=p.name,
+            stage_name=p.stage_name,
+            sources=[ApiSource(source, self.queues[source.name].queue) for source in p.sources],
+            tags=p.tags,
+        )
+        first = self.queues[p.sources[0].name]
+        self.queue = first.queue
+        self.dead_letter_queue = first.dead_letter_queue
+        self.endpoints: dict[str, str] = {}
+        for source in p.sources:
+            self.endpoints[source.name] = f"{self.api.invoke_url}{source.route}"
+            self._outputs(source)
+
+    def _outputs(self, source: WebhookSource) -> None:
+        pair = self.queues[source.name]
+        values = {
+            "endpoint": (self.endpoints[source.name], f"URL that {source.name} webhooks are POSTed to"),
+            "queue_url": (pair.queue.url, f"URL of the {source.name} queue"),
+            "queue_arn": (pair.queue.arn, f"ARN of the {source.name} queue"),
+            "dlq_url": (pair.dead_letter_queue.url, f"URL of the {source.name} dead-letter queue"),
+            "dlq_arn": (pair.dead_letter_queue.arn, f"ARN of the {source.name} dead-letter queue"),
+        }
+        for key, (value, description) in values.items():
+            output = TerraformOutput(self, f"{source.name}-{key}", value=value, description=description)
+            # Output names are what `terraform output` users type: keep them short and stable.
+            output.override_logical_id(_output_name(self.props.name, source.name, key))
