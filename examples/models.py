@@ -1,0 +1,57 @@
+"""The bodies of the two source articles as Pydantic models, ready for ``WebhookSource(model=...)``.
+
+Both are strict (``ConfigDict(strict=True)``): the edge schema is derived for Pydantic's strict
+JSON mode, so an application that validates with the same model sees exactly the documents the
+edge lets through, and never one it would have refused. (Lax mode would also take, e.g., an
+epoch number for ``timestamp``, which the edge rejects.)
+
+E-mail fields use `constructs_lib.schema.Email`, a ``str`` constrained by the WHATWG e-mail
+pattern, instead of ``pydantic.EmailStr``: EmailStr needs the email-validator package, and its
+rules (internationalised addresses, "Name <addr>" forms) cannot be written as a draft-04 pattern,
+so the edge could only check them loosely. With `Email` the model and API Gateway check the very
+same pattern, so an invalid address is refused at the edge and by the model alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from constructs_lib.schema import Email
+
+
+class MailgunEventType(str, Enum):
+    """The event kinds the CloudFormation article's model enumerates."""
+
+    ACCEPTED = "accepted"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    UNSUBSCRIBED = "unsubscribed"
+    COMPLAINED = "complained"
+
+
+class MailgunEvent(BaseModel):
+    """A Mailgun event notification, as the CloudFormation article validates it at the edge.
+
+    Other fields Mailgun sends are allowed and ignored, as in the article's schema.
+    """
+
+    model_config = ConfigDict(strict=True)
+
+    event: MailgunEventType = Field(description="What happened to the message.")
+    recipient: Email = Field(description="The address the message was sent to.")
+    timestamp: datetime = Field(description="When it happened (RFC 3339 date-time).")
+
+
+class User(BaseModel):
+    """The CDK article's Zod ``userSchema``: a name, an integer age of at least 18, an e-mail."""
+
+    model_config = ConfigDict(strict=True)
+
+    name: str
+    age: int = Field(ge=18)
+    email: Email
