@@ -1120,6 +1120,11 @@ class _Converter:
                 branches.append({"not": _present(keys)})
             if field.required or any("properties" in branch for branch in branches):
                 groups.append({"anyOf": branches})
+        if extra != "ignore":
+            # pydantic-core never counts a field's own name as an extra key, even when an alias
+            # is what it reads (the value under the name is then ignored).
+            for field in fields:
+                properties.setdefault(field.name, {})
         result: dict[str, Any] = {"type": "object"}
         if properties:
             result["properties"] = properties
