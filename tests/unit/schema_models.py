@@ -125,6 +125,7 @@ class Unions(BaseModel):
     any_animal: Union[Cat, Dog]
     scalar: Union[int, bool, str]
     animals: list[Annotated[Union[Cat, Dog], Field(discriminator="pet")]] = []
+    overlap: Union[Annotated[int, Field(ge=0)], Annotated[int, Field(le=10)]] = 5
 
 
 class Aliases(BaseModel):
@@ -296,6 +297,7 @@ CASES = [
             {"required_nullable": None},
             {"required_nullable": "x", "maybe_count": None, "either": "s", "nested": None},
             {"required_nullable": "", "maybe_count": 0, "either": 1},
+            {"required_nullable": "", "either": None},
         ],
     ),
     Case(
@@ -357,6 +359,7 @@ CASES = [
                 "animals": [{"pet": "cat", "meows": True}, {"pet": "dog", "barks": 1}],
             },
             {"animal": {"pet": "cat", "meows": False}, "any_animal": {"pet": "cat", "meows": True}, "scalar": False},
+            {"animal": {"pet": "cat", "meows": True}, "any_animal": {"pet": "dog", "barks": 1}, "scalar": 0, "overlap": 7},
         ],
     ),
     Case(
