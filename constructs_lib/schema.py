@@ -46,12 +46,14 @@ Representation (what API Gateway accepts, and where that is written down)
 * Never emitted: ``format`` (API Gateway's enforcement of it is unclear, and where a Java
   validator checks it, its rules are not Pydantic's: a false-400 risk), ``default``,
   ``example``, ``discriminator``, ``readOnly``, ``nullable`` (all listed as unsupported),
-  ``uniqueItems`` (see sets above), ``const`` and every keyword newer than draft-04.
+  ``uniqueItems`` (see sets above), ``const`` and every keyword newer than draft-04. Nor is
+  ``json_schema_extra``: it documents, Pydantic does not enforce it, so copying it could make
+  the edge stricter than the model.
 * Formats become ``pattern``s API Gateway enforces, each a tested superset of what Pydantic
   accepts in strict JSON mode (`DATE_TIME_PATTERN`, `DATE_PATTERN`, `UUID_PATTERN`, URL scheme
   prefixes, and `EMAIL_PATTERN` for the `Email` type).
 * Patterns use only syntax that means the same in Python ``re``, ECMA 262 and ``java.util.regex``
-  (API Gateway's validator is Java; the draft-04 spec and the reference Java validator,
+  (API Gateway's validator is Java-based; the draft-04 spec and the reference Java validator,
   java-json-tools/json-schema-validator, evaluate ``pattern`` as unanchored ECMA 262 and count
   ``minLength``/``maxLength`` in code points, as Pydantic does). A model's own ``pattern`` is
   written for Rust's ``regex`` crate (Pydantic's default engine), whose ``\\d``, ``\\w``, ``.``
@@ -66,8 +68,11 @@ from __future__ import annotations
 import json
 import math
 import re
-import re._compiler as _sre_compile  # CPython's regex compiler/parser: the only full parser of
-import re._constants as _sre  # Python's regex syntax in the standard library (3.11+).
+
+# CPython's own regex parser and compiler (Python 3.11+ names): the only complete reader of
+# regex syntax in the standard library, used to rewrite model patterns portably.
+import re._compiler as _sre_compile
+import re._constants as _sre
 import re._parser as _sre_parse
 import warnings
 from collections import defaultdict
@@ -104,7 +109,6 @@ DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 # differential tests), and rejects the usual junk. Syntax is limited to what Python re, ECMA 262
 # and java.util.regex read alike: ASCII classes, (?:), quantifiers, ^ and $.
 
-_DIGIT = "[0-9]"
 _DATE = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
 _OFFSET = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])"
