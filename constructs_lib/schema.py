@@ -713,8 +713,9 @@ class _Converter:
         if handler is None:
             raise UnsupportedModelError(
                 path,
-                f"the core schema type {kind!r} is not known to the converter",
-                "use a JSON-compatible type, or extend constructs_lib.schema for it",
+                f"Pydantic validates this field with a {kind!r} schema, which the converter does not know",
+                "type it as a model, TypedDict, dataclass, list, tuple or dict (a NamedTuple, for "
+                "one, becomes tuple[...] or a model), or teach constructs_lib.schema the type",
             )
         return handler(self, schema, path, cfg)
 

@@ -334,3 +334,16 @@ def test_openapi_component_leaves_its_input_alone() -> None:
     component = openapi_component(schema)
     component["properties"]["age"]["minimum"] = 0
     assert schema == before and schema["$schema"] == DRAFT_04
+
+
+def test_a_type_the_converter_does_not_know_is_refused_naming_the_field() -> None:
+    from typing import NamedTuple
+
+    class Point(NamedTuple):
+        x: int
+
+    class Body(BaseModel):
+        point: Point
+
+    with pytest.raises(UnsupportedModelError, match=r"^Body\.point: .*'call' schema.* Fix: type it as a model"):
+        convert(Body)
