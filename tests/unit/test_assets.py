@@ -1,0 +1,272 @@
+"""The Lambda zip is the same bytes for the same sources, whatever the file system says.
+
+Oracles besides our own code: `zipfile` and `python -m zipfile -t` read the archive, hashlib
+recomputes the hash, Terraform's own `filebase64sha256` must agree with `source_code_hash`,
+and real pip vendors a wheel (offline, from a wheel this test builds).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from constructs_lib import assets
+
+SOURCES = {
+    "handler.py": b"from pkg.mod import answer\n\ndef handler(event, context):\n    return answer()\n",
+    "pkg/__init__.py": b"",
+    "pkg/mod.py": b"def answer():\n    return 42\n",
+    "pkg/data/schema.json": b'{"type": "object"}\n',
+    "bootstrap": b"#!/bin/sh\nexec python3 -m awslambdaric handler.handler\n",
+}
+# Files every checkout may carry besides the code; none of them may reach the zip.
+LITTER = {
+    "__pycache__/handler.cpython-311.pyc": b"\x00bytecode",
+    "pkg/__pycache__/mod.cpython-312.pyc": b"\x00bytecode",
+    "pkg/stale.pyc": b"\x00bytecode",
+    "tests/test_handler.py": b"def test(): pass\n",
+    "test_handler.py": b"def test(): pass\n",
+    "pkg/mod_test.py": b"def test(): pass\n",
+    "conftest.py": b"",
+    ".DS_Store": b"\x00\x00\x00\x01Bud1",
+    "pkg/.DS_Store": b"\x00\x00\x00\x01Bud1",
+    ".pytest_cache/v/cache/lastfailed": b"{}",
+}
+EXPECTED_NAMES = sorted(SOURCES)
+
+
+def write_tree(root: Path, files: dict[str, bytes], *, reverse: bool = False) -> Path:
+    for relative in sorted(files, reverse=reverse):
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(files[relative])
+    return root
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "a" / "code", {**SOURCES, **LITTER})
+
+
+def entries(data: bytes) -> list[zipfile.ZipInfo]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.infolist()
+
+
+def test_the_same_sources_elsewhere_with_other_times_modes_and_order_give_the_same_bytes(
+    source: Path, tmp_path: Path
+) -> None:
+    first = assets.build_zip(source)
+    # Another checkout: other path, files created in the opposite order, other mtimes, a
+    # umask-077 mode on one file and an execute bit on another, and litter of its own.
+    other = write_tree(tmp_path / "b" / "deeper" / "copy", {**SOURCES, **LITTER}, reverse=True)
+    for number, path in enumerate(sorted(other.rglob("*"))):
+        os.utime(path, (1_000_000_000 + number * 7919, 1_700_000_000 + number * 104729))
+    (other / "pkg" / "mod.py").chmod(0o600)
+    (other / "handler.py").chmod(0o755)
+    (other / "pkg" / "__pycache__" / "other.cpython-313.pyc").write_bytes(b"\x00other")
+    assert assets.build_zip(other) == first
+    # Touching the original changes nothing either.
+    for path in source.rglob("*"):
+        os.utime(path)
+    assert assets.build_zip(source) == first
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["edit a byte", "rename a file", "add a file", "remove a file"],
+)
+def test_any_change_of_the_code_changes_the_bytes_and_the_hash(source: Path, change: str) -> None:
+    before = assets.build_zip(source)
+    if change == "edit a byte":
+        (source / "pkg" / "mod.py").write_bytes(SOURCES["pkg/mod.py"].replace(b"42", b"43"))
+    elif change == "rename a file":
+        (source / "pkg" / "data" / "schema.json").rename(source / "pkg" / "data" / "schema2.json")
+    elif change == "add a file":
+        (source / "pkg" / "extra.py").write_bytes(b"")
+    else:
+        (source / "pkg" / "data" / "schema.json").unlink()
+    after = assets.build_zip(source)
+    assert after != before
+    assert assets.source_code_hash(after) != assets.source_code_hash(before)
+
+
+def test_only_the_code_is_packaged_sorted_and_without_folder_entries(source: Path) -> None:
+    assert [info.filename for info in entries(assets.build_zip(source))] == EXPECTED_NAMES
+
+
+def test_entries_carry_no_time_mode_or_metadata_of_the_machine(source: Path) -> None:
+    for info in entries(assets.build_zip(source, executable=("bootstrap",))):
+        assert info.date_time == assets.ZIP_EPOCH
+        assert info.create_system == 3  # unix: Lambda's unzip reads the mode bits
+        expected = 0o755 if info.filename == "bootstrap" else 0o644
+        assert info.external_attr >> 16 == stat.S_IFREG | expected, info.filename
+        assert info.extra == b"" and info.comment == b""
+        assert info.compress_type == zipfile.ZIP_STORED
+
+
+def test_the_execute_bit_comes_from_the_patterns_not_from_the_file_system(source: Path) -> None:
+    (source / "bootstrap").chmod(0o755)
+    modes = {info.filename: info.external_attr >> 16 & 0o777 for info in entries(assets.build_zip(source))}
+    assert modes["bootstrap"] == 0o644
+
+
+def test_the_zip_opens_and_holds_the_sources_byte_for_byte(source: Path, tmp_path: Path) -> None:
+    data = assets.build_zip(source)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        assert {name: archive.read(name) for name in archive.namelist()} == SOURCES
+    path = tmp_path / "function.zip"
+    path.write_bytes(data)
+    checked = subprocess.run([sys.executable, "-m", "zipfile", "-t", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    assert "Done testing" in checked.stdout
+
+
+def test_deflated_zips_are_valid_and_stable_on_one_machine(source: Path) -> None:
+    data = assets.build_zip(source, deflate_level=9)
+    assert data == assets.build_zip(source, deflate_level=9)
+    assert {info.compress_type for info in entries(data)} == {zipfile.ZIP_DEFLATED}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read("pkg/mod.py") == SOURCES["pkg/mod.py"]
+
+
+@pytest.mark.parametrize("level", [-1, 10])
+def test_a_deflate_level_zlib_does_not_know_is_refused(source: Path, level: int) -> None:
+    with pytest.raises(ValueError, match="deflate_level"):
+        assets.build_zip(source, deflate_level=level)
+
+
+def test_extra_exclusions_extend_the_defaults(source: Path) -> None:
+    data = assets.build_zip(source, exclude=assets.DEFAULT_EXCLUDE + ("*.json",))
+    assert [info.filename for info in entries(data)] == [n for n in EXPECTED_NAMES if not n.endswith(".json")]
+
+
+def test_a_linked_file_is_packaged_as_its_content(source: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "shared.py"
+    outside.write_bytes(b"SHARED = 1\n")
+    (source / "shared.py").symlink_to(outside)
+    with zipfile.ZipFile(io.BytesIO(assets.build_zip(source))) as archive:
+        assert archive.read("shared.py") == b"SHARED = 1\n"
+        assert archive.getinfo("shared.py").external_attr >> 16 == stat.S_IFREG | 0o644
+
+
+def test_a_linked_folder_is_refused_rather_than_followed_or_dropped(source: Path, tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (source / "lib").symlink_to(tmp_path / "lib", target_is_directory=True)
+    with pytest.raises(ValueError, match="symbolic link to a folder"):
+        assets.build_zip(source)
+
+
+def test_a_missing_or_empty_code_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a folder"):
+        assets.build_zip(tmp_path / "nowhere")
+    write_tree(tmp_path / "only-litter", LITTER)
+    with pytest.raises(ValueError, match="no file to package"):
+        assets.build_zip(tmp_path / "only-litter")
+
+
+def test_source_code_hash_is_base64_of_sha256(source: Path) -> None:
+    data = assets.build_zip(source)
+    assert assets.source_code_hash(data) == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert len(base64.b64decode(assets.source_code_hash(data))) == 32
+
+
+def test_source_code_hash_is_what_terraform_computes_for_the_file(source: Path, tmp_path: Path) -> None:
+    terraform = shutil.which("terraform")
+    assert terraform, "terraform is not on PATH: install Terraform >= 1.5 (the engine tests need it too)"
+    data = assets.build_zip(source)
+    path = tmp_path / "function.zip"
+    path.write_bytes(data)
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    result = subprocess.run(
+        [terraform, "console"],
+        input=f'filebase64sha256("{path.as_posix()}")\n',
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f'"{assets.source_code_hash(data)}"'
+
+
+# --- vendored requirements -----------------------------------------------------------------
+
+
+def _wheel_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def build_wheel(folder: Path) -> Path:
+    """A pure-Python wheel with a console script: pip writes the script with this machine's
+    interpreter path, the kind of file that must not reach a reproducible package."""
+    files = {
+        "tiny/__init__.py": b"def main():\n    return 'tiny'\n",
+        "tiny-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\n",
+        "tiny-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        "tiny-1.0.dist-info/entry_points.txt": b"[console_scripts]\ntiny = tiny:main\n",
+    }
+    record = "".join(f"{name},{_wheel_hash(data)},{len(data)}\n" for name, data in files.items())
+    files["tiny-1.0.dist-info/RECORD"] = (record + "tiny-1.0.dist-info/RECORD,,\n").encode()
+    folder.mkdir(parents=True)
+    wheel = folder / "tiny-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def vendored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The same requirements vendored twice, into two differently named folders, offline."""
+    root = tmp_path_factory.mktemp("vendor")
+    wheels = build_wheel(root / "wheels").parent
+    requirements = root / "requirements.txt"
+    requirements.write_text(f"--no-index\n--find-links {wheels.as_posix()}\ntiny==1.0\n")
+    first, second = root / "one" / "package", root / "two" / "elsewhere"
+    assets.vendor_requirements(requirements, first)
+    assets.vendor_requirements(requirements, second)
+    return first, second
+
+
+def test_vendored_requirements_zip_to_the_same_bytes(vendored: tuple[Path, Path]) -> None:
+    first, second = vendored
+    assert assets.build_zip(first) == assets.build_zip(second)
+
+
+def test_vendoring_keeps_the_package_and_its_metadata_but_not_what_names_this_machine(
+    vendored: tuple[Path, Path],
+) -> None:
+    names = [info.filename for info in entries(assets.build_zip(vendored[0]))]
+    assert "tiny/__init__.py" in names
+    assert "tiny-1.0.dist-info/METADATA" in names and "tiny-1.0.dist-info/entry_points.txt" in names
+    assert not [n for n in names if n.startswith("bin/") or n.endswith("/RECORD")], names
+
+
+def test_vendoring_into_a_used_folder_is_refused(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("tiny==1.0\n")
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "old.py").write_text("")
+    with pytest.raises(ValueError, match="not empty"):
+        assets.vendor_requirements(requirements, tmp_path / "target")
+
+
+def test_a_requirement_without_a_wheel_names_the_platform(tmp_path: Path) -> None:
+    build_wheel(tmp_path / "wheels")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"--no-index\n--find-links {(tmp_path / 'wheels').as_posix()}\nnot-there==1.0\n")
+    with pytest.raises(RuntimeError, match="manylinux2014_aarch64"):
+        assets.vendor_requirements(requirements, tmp_path / "target")
