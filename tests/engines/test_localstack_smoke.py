@@ -1,0 +1,339 @@
+"""The engine harness end to end: offline Terraform applies a stack to LocalStack, real HTTP
+reaches the queue through API Gateway, and the stack is destroyed again.
+
+The stack is hand-written in the shape our constructs synthesize (cdk.tf.json: an OpenAPI
+document as the REST API's body, a direct `aws` integration to SQS SendMessage), plus the two
+things LocalStack cannot create, an EventBridge pipe and a Lambda function. They are pruned
+from the working copy, while the IAM policy and the EXPRESS state machine that name the
+function still deploy, and the state machine runs with Step Functions' mocked integration
+standing in for the function.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.localstack import ACCOUNT_ID, REGION, LocalStack
+from support.terraform import (
+    LOCALSTACK_UNSUPPORTED,
+    OVERRIDE_FILE,
+    TerraformError,
+    apply,
+    destroy,
+    init,
+    output,
+    prepare_workdir,
+    prune,
+    validate,
+)
+
+QUEUE = "smoke-events"
+STAGE = "v1"
+FUNCTION = "smoke-verify"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION}"
+
+# Every character that breaks a form-encoded SendMessage when the template forgets
+# $util.urlEncode: & and = split fields, + becomes a space, % starts an escape; and bytes
+# beyond ASCII.
+AWKWARD_BODY = '{"text":"a&b=c+d %20 100% \U0001f600 ü","n":1}'.encode()
+
+
+# Step Functions' mocked service integrations: an execution started as <arn>#Valid gets this
+# answer from the Verify task instead of invoking the (absent) Lambda function.
+SFN_MOCKS = {
+    "StateMachines": {"smoke-flow": {"TestCases": {"Valid": {"Verify": "VerifyAccepts"}}}},
+    "MockedResponses": {"VerifyAccepts": {"0": {"Return": {"StatusCode": 200, "Payload": {"valid": True}}}}},
+}
+
+
+@pytest.fixture(scope="module")
+def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    workdir = tmp_path_factory.mktemp("localstack")
+    mocks = workdir / "sfn-mocks.json"
+    mocks.write_text(json.dumps(SFN_MOCKS))
+    with LocalStack(workdir, sfn_mock_config=mocks) as aws:
+        yield aws
+
+
+def _policy(statement: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _openapi() -> dict[str, Any]:
+    send_message = {
+        "type": "aws",
+        "httpMethod": "POST",
+        "uri": f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT_ID}/{QUEUE}",
+        "credentials": "${aws_iam_role.api.arn}",
+        "passthroughBehavior": "never",
+        "requestParameters": {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+        "requestTemplates": {"application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"},
+        "responses": {
+            "2\\d{2}": {
+                "statusCode": "200",
+                "responseTemplates": {
+                    "application/json": '{"id":"$input.path(\'$.SendMessageResponse.SendMessageResult.MessageId\')"}'
+                },
+            },
+            "default": {
+                "statusCode": "500",
+                "responseTemplates": {"application/json": '{"message":"not queued"}'},
+            },
+        },
+    }
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "smoke", "version": "1"},
+        "paths": {
+            "/events": {
+                "post": {
+                    "responses": {"200": {"description": "queued"}, "500": {"description": "not queued"}},
+                    "x-amazon-apigateway-integration": send_message,
+                }
+            }
+        },
+    }
+
+
+def _workflow() -> dict[str, Any]:
+    return {
+        "StartAt": "Verify",
+        "States": {
+            "Verify": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "${aws_lambda_function.verify.arn}", "Payload.$": "$"},
+                "OutputPath": "$.Payload",
+                "End": True,
+            }
+        },
+    }
+
+
+def smoke_stack() -> dict[str, Any]:
+    return {
+        "terraform": {
+            "required_providers": {"aws": {"source": "aws", "version": ">= 5.100.0, < 7.0.0"}},
+            # As cdktf writes it; prepare_workdir must keep state out of the repository.
+            "backend": {"local": {"path": "../../../terraform.smoke.tfstate"}},
+        },
+        "provider": {"aws": [{"region": REGION}]},
+        "resource": {
+            "aws_sqs_queue": {"events": {"name": QUEUE}},
+            "aws_iam_role": {
+                "api": {
+                    "name": "smoke-api",
+                    "assume_role_policy": _policy(
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "apigateway.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ),
+                }
+            },
+            "aws_iam_role_policy": {
+                "send": {
+                    "name": "send",
+                    "role": "${aws_iam_role.api.id}",
+                    "policy": _policy(
+                        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "${aws_sqs_queue.events.arn}"}
+                    ),
+                },
+                # Names the excluded function: deployed with its stand-in ARN.
+                "invoke": {
+                    "name": "invoke",
+                    "role": "${aws_iam_role.api.id}",
+                    "policy": _policy(
+                        {
+                            "Effect": "Allow",
+                            "Action": "lambda:InvokeFunction",
+                            "Resource": "${aws_lambda_function.verify.arn}",
+                        }
+                    ),
+                },
+            },
+            "aws_lambda_function": {
+                "verify": {
+                    "function_name": FUNCTION,
+                    "role": "${aws_iam_role.api.arn}",
+                    "handler": "index.handler",
+                    "runtime": "python3.12",
+                    "filename": "verify.zip",
+                }
+            },
+            "aws_pipes_pipe": {
+                "ingest": {
+                    "name": "smoke-ingest",
+                    "role_arn": "${aws_iam_role.api.arn}",
+                    "source": "${aws_sqs_queue.events.arn}",
+                    "target": "${aws_lambda_function.verify.arn}",
+                }
+            },
+            # The state machine names the excluded function: deployed with its stand-in ARN.
+            "aws_sfn_state_machine": {
+                "flow": {
+                    "name": "smoke-flow",
+                    "type": "EXPRESS",
+                    "role_arn": "${aws_iam_role.api.arn}",
+                    "definition": json.dumps(_workflow()),
+                }
+            },
+            "aws_api_gateway_rest_api": {"api": {"name": "smoke", "body": json.dumps(_openapi())}},
+            "aws_api_gateway_deployment": {
+                "api": {
+                    "rest_api_id": "${aws_api_gateway_rest_api.api.id}",
+                    "triggers": {"body": "${sha256(aws_api_gateway_rest_api.api.body)}"},
+                    "lifecycle": {"create_before_destroy": True},
+                }
+            },
+            "aws_api_gateway_stage": {
+                "api": {
+                    "rest_api_id": "${aws_api_gateway_rest_api.api.id}",
+                    "deployment_id": "${aws_api_gateway_deployment.api.id}",
+                    "stage_name": STAGE,
+                }
+            },
+        },
+        "output": {
+            "endpoint": {"value": "${aws_api_gateway_stage.api.invoke_url}/events"},
+            "execution_arn": {"value": "${aws_api_gateway_stage.api.execution_arn}"},
+            "rest_api_id": {"value": "${aws_api_gateway_rest_api.api.id}"},
+            "queue_url": {"value": "${aws_sqs_queue.events.url}"},
+            "pipe_arn": {"value": "${aws_pipes_pipe.ingest.arn}"},
+            "state_machine_arn": {"value": "${aws_sfn_state_machine.flow.arn}"},
+        },
+    }
+
+
+def post(url: str, body: bytes) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_localstack_stops_its_whole_process_group(tmp_path: Path) -> None:
+    """Its own short-lived LocalStack, so this test comes first: the module's LocalStack
+    starts with the first test that asks for it, and two at once would crowd the machine.
+    After stop() no process of the group is left, and the log stays for failure reports."""
+    aws = LocalStack(tmp_path)
+    with aws:
+        group = aws.pid
+        assert aws.health()["services"]["sqs"] in ("available", "running")
+    assert group is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(group, 0)
+    assert "Ready." in aws.log_tail(200)
+
+
+def test_whole_stack_is_valid_before_pruning(tmp_path: Path) -> None:
+    """validate sees everything, Pipes and Lambda included: pruning is only for LocalStack."""
+    work = prepare_workdir(smoke_stack(), tmp_path / "stack")
+    init(work.path, backend=False)
+    assert validate(work.path) == []
+
+
+def test_stack_applies_to_localstack_serves_and_destroys(localstack: LocalStack, tmp_path: Path) -> None:
+    work = prepare_workdir(smoke_stack(), tmp_path / "stack", exclude=LOCALSTACK_UNSUPPORTED)
+    assert work.pruned.excluded == ("aws_lambda_function.verify", "aws_pipes_pipe.ingest")
+    assert work.pruned.dropped_outputs == ("pipe_arn",)
+
+    init(work.path)
+    apply(work.path, localstack=localstack)
+    # cdktf's backend path would put the state three levels up, outside the working copy.
+    assert (work.path / "terraform.tfstate").is_file()
+    assert not (work.path / "../../../terraform.smoke.tfstate").resolve().exists()
+    outputs = output(work.path)
+
+    # Without the account id (skip_requesting_account_id) the provider would write
+    # arn:aws:execute-api:us-east-1::<id>/v1 here.
+    assert outputs["execution_arn"] == f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{outputs['rest_api_id']}/{STAGE}"
+    invoke_policy = localstack.client("iam").get_role_policy(RoleName="smoke-api", PolicyName="invoke")
+    assert invoke_policy["PolicyDocument"]["Statement"][0]["Resource"] == FUNCTION_ARN
+
+    flow = localstack.client("stepfunctions")
+    definition = json.loads(flow.describe_state_machine(stateMachineArn=outputs["state_machine_arn"])["definition"])
+    assert definition["States"]["Verify"]["Parameters"]["FunctionName"] == FUNCTION_ARN
+    execution = flow.start_sync_execution(stateMachineArn=outputs["state_machine_arn"] + "#Valid", input="{}")
+    assert (execution["status"], json.loads(execution["output"])) == ("SUCCEEDED", {"valid": True})
+
+    status, body = post(localstack.local_url(outputs["endpoint"]), AWKWARD_BODY)
+    assert status == 200, body
+    message_id = json.loads(body)["id"]
+    assert message_id, "the response template must extract SendMessageResult.MessageId"
+
+    sqs = localstack.client("sqs")
+    received = sqs.receive_message(QueueUrl=outputs["queue_url"], WaitTimeSeconds=5).get("Messages", [])
+    assert [(m["MessageId"], m["Body"].encode()) for m in received] == [(message_id, AWKWARD_BODY)]
+
+    # SQS refuses U+0000 in a message body; the integration's `default` response must turn
+    # the refusal into a 500 (so the provider retries), never a 200 without a message.
+    status, body = post(localstack.local_url(outputs["endpoint"]), b'{"text":"\x00"}')
+    assert (status, json.loads(body)) == (500, {"message": "not queued"})
+
+    destroy(work.path, localstack=localstack)
+    assert sqs.list_queues().get("QueueUrls", []) == []
+    assert localstack.client("apigateway").get_rest_apis()["items"] == []
+    assert flow.list_state_machines()["stateMachines"] == []
+
+
+def test_apply_refuses_a_directory_not_prepared(tmp_path: Path, localstack: LocalStack) -> None:
+    """apply would write a LocalStack override next to cdk.tf.json: never into cdktf.out."""
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(smoke_stack()))
+    with pytest.raises(TerraformError, match="prepare_workdir"):
+        apply(tmp_path, localstack=localstack)
+    assert not (tmp_path / OVERRIDE_FILE).exists()
+
+
+def test_missing_venv_says_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="make test"):
+        LocalStack(tmp_path, venv=tmp_path / "no-venv").start()
+
+
+# --- pruning, without engines -------------------------------------------------------------
+
+
+def test_prune_replaces_references_with_stand_ins_and_cascades_the_rest() -> None:
+    stack = smoke_stack()
+    stack["resource"]["aws_lambda_permission"] = {
+        "from_api": {
+            "function_name": "${aws_lambda_function.verify.function_name}",
+            "principal": "apigateway.amazonaws.com",
+        }
+    }
+    # source_code_hash has no stand-in: whatever needs it cannot exist without the function.
+    stack["resource"]["terraform_data"] = {"code": {"input": "${aws_lambda_function.verify.source_code_hash}"}}
+    stack["resource"]["aws_api_gateway_stage"]["api"]["depends_on"] = ["aws_lambda_function.verify"]
+
+    pruned = prune(stack, ["aws_lambda_function"])
+
+    assert pruned.excluded == ("aws_lambda_function.verify", "terraform_data.code")
+    resources = pruned.config["resource"]
+    assert resources["aws_lambda_permission"]["from_api"]["function_name"] == f'${{"{FUNCTION}"}}'
+    assert resources["aws_pipes_pipe"]["ingest"]["target"] == f'${{"{FUNCTION_ARN}"}}'
+    assert resources["aws_api_gateway_stage"]["api"]["depends_on"] == []
+    assert pruned.stood_in == ("aws_lambda_function.verify.arn", "aws_lambda_function.verify.function_name")
+
+
+def test_prune_without_stand_in_removes_every_dependent() -> None:
+    pruned = prune(smoke_stack(), ["aws_lambda_function.verify"], stand_ins={})
+    assert pruned.excluded == (
+        "aws_iam_role_policy.invoke",
+        "aws_lambda_function.verify",
+        "aws_pipes_pipe.ingest",
+        "aws_sfn_state_machine.flow",
+    )
+    assert pruned.dropped_outputs == ("pipe_arn", "state_machine_arn")
+    assert "aws_lambda_function" not in pruned.config["resource"]
+    assert set(pruned.config["resource"]["aws_iam_role_policy"]) == {"send"}
