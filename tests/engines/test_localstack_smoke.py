@@ -56,10 +56,7 @@ SFN_MOCKS = {
 
 @pytest.fixture(scope="module")
 def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    workdir = tmp_path_factory.mktemp("localstack")
-    mocks = workdir / "sfn-mocks.json"
-    mocks.write_text(json.dumps(SFN_MOCKS))
-    with LocalStack(workdir, sfn_mock_config=mocks) as aws:
+    with LocalStack(tmp_path_factory.mktemp("localstack")) as aws:
         yield aws
 
 
@@ -265,6 +262,8 @@ def test_stack_applies_to_localstack_serves_and_destroys(localstack: LocalStack,
     flow = localstack.client("stepfunctions")
     definition = json.loads(flow.describe_state_machine(stateMachineArn=outputs["state_machine_arn"])["definition"])
     assert definition["States"]["Verify"]["Parameters"]["FunctionName"] == FUNCTION_ARN
+    # Written after start, as tests sharing one LocalStack will: LocalStack re-reads the file.
+    localstack.write_sfn_mocks(SFN_MOCKS)
     execution = flow.start_sync_execution(stateMachineArn=outputs["state_machine_arn"] + "#Valid", input="{}")
     assert (execution["status"], json.loads(execution["output"])) == ("SUCCEEDED", {"valid": True})
 

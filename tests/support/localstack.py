@@ -108,13 +108,14 @@ class LocalStack:
     ) -> None:
         """workdir: holds LocalStack's filesystem root and its log; kept after stop() so a
         failure report can point at the log. venv: default $LOCALSTACK_VENV, else
-        <repo>/.localstack-venv. sfn_mock_config: a Step Functions mock configuration file
-        (SFN_MOCK_CONFIG); LocalStack reads it once, at start. extra_env: further LocalStack
-        settings (e.g. {"LS_LOG": "debug"})."""
+        <repo>/.localstack-venv. sfn_mock_config: the Step Functions mock configuration file
+        (SFN_MOCK_CONFIG), default <workdir>/sfn-mock-config.json, created empty; its path is
+        fixed at start, its content may change any time (see write_sfn_mocks). extra_env:
+        further LocalStack settings (e.g. {"LS_LOG": "debug"})."""
         self.workdir = Path(workdir)
         self.venv = Path(venv) if venv else venv_path()
         self.services = tuple(services)
-        self.sfn_mock_config = Path(sfn_mock_config) if sfn_mock_config else None
+        self.sfn_mock_config = Path(sfn_mock_config or self.workdir / "sfn-mock-config.json")
         self.extra_env = dict(extra_env or {})
         self.startup_timeout = startup_timeout
         self.log_path = self.workdir / "localstack.log"
@@ -142,9 +143,9 @@ class LocalStack:
                 f"no LocalStack venv at {self.venv}: `make test` installs it, or run "
                 "`bash tools/localstack/install.sh` (LOCALSTACK_VENV names another location)"
             )
-        if self.sfn_mock_config and not self.sfn_mock_config.is_file():
-            raise LocalStackError(f"sfn_mock_config {self.sfn_mock_config} is not a file")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if not self.sfn_mock_config.exists():
+            self.write_sfn_mocks({"StateMachines": {}, "MockedResponses": {}})
         began = time.monotonic()
         # The port is free when picked but another process may bind it first; that shows as a
         # bind error in the log, and a new port fixes it.
@@ -237,8 +238,7 @@ class LocalStack:
             AWS_EC2_METADATA_DISABLED="true",
             SERVICES=",".join(self.services),
         )
-        if self.sfn_mock_config:
-            env["SFN_MOCK_CONFIG"] = str(self.sfn_mock_config.resolve())
+        env["SFN_MOCK_CONFIG"] = str(self.sfn_mock_config.resolve())
         env.update(self.extra_env)
         return env
 
@@ -330,6 +330,17 @@ class LocalStack:
             )
         api_id, stage, path = match.groups()
         return self.execute_api_url(api_id, stage, path or "")
+
+    def write_sfn_mocks(self, mocks: Mapping[str, Any]) -> None:
+        """Replace the Step Functions mock configuration ({"StateMachines": ..., "MockedResponses":
+        ...}); executions started as <state machine arn>#<test case> use it from then on.
+        LocalStack re-reads the file when its modification time, in whole seconds, changes:
+        two writes within a second would leave the second unseen, so the time moves forward."""
+        previous = int(self.sfn_mock_config.stat().st_mtime) if self.sfn_mock_config.exists() else 0
+        self.sfn_mock_config.parent.mkdir(parents=True, exist_ok=True)
+        self.sfn_mock_config.write_text(json.dumps(mocks, indent=2))
+        stamp = max(int(time.time()), previous + 1)
+        os.utime(self.sfn_mock_config, (stamp, stamp))
 
     def log_tail(self, lines: int = 60) -> str:
         try:
