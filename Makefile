@@ -27,7 +27,7 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install synth engines test test-unit clean
+.PHONY: help install synth engines localstack test test-unit clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
@@ -61,7 +61,17 @@ VELOCITY_DEBS := velocity default-jdk-headless
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(VELOCITY_DEBS); }
 	touch $@
 
-engines: .build/velocity.installed
+# LocalStack (local AWS for the engine tests) in its own Python 3.13 venv; a no-op when up to date.
+localstack:
+	bash tools/localstack/install.sh
+
+# asl-validator (npm, pinned in package-lock.json) checks every state machine definition. npm
+# writes node_modules/.package-lock.json on each install: a changed lock reinstalls.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+engines: .build/velocity.installed localstack node_modules/.package-lock.json
 
 test: install engines
 	$(PY) -m pytest

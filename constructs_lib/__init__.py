@@ -16,6 +16,18 @@ _EXPORTS = {
     "WebhookSource": "props",
     "PropsError": "props",
     "api_gateway_schema": "schema",
+    "convert": "schema",
+    "openapi_component": "schema",
+    "Email": "schema",
+    "UnsupportedModelError": "schema",
+    "EdgeLoosenedWarning": "schema",
+    "ConversionResult": "schema",
+    "Loosening": "schema",
+    "PythonFunction": "function",
+    "PythonFunctionProps": "function",
+    "LambdaAsset": "function",
+    "webhook_workflow": "workflow",
+    "LambdaRetry": "workflow",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -54,12 +54,6 @@ SFN_MOCKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with LocalStack(tmp_path_factory.mktemp("localstack")) as aws:
-        yield aws
-
-
 def _policy(statement: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 

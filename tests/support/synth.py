@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -47,6 +48,20 @@ def synth_app(project: Path, outdir: Path, *, python: str = sys.executable) -> S
     if result.returncode != 0:
         raise RuntimeError(f"synth failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return SynthOutput(outdir)
+
+
+# A live interpolation (not the escaped `$${`), whose expression may hold quoted strings.
+_INTERPOLATION = re.compile(r'(?<!\$)\$\{(?:[^{}"]|"[^"]*")*\}')
+
+
+def json_document(text: str) -> Any:
+    """Parse a JSON document held in a Terraform string before Terraform evaluates it.
+
+    An interpolation like `${element(split(":", x.arn), 1)}` holds raw quotes, which Terraform
+    removes by evaluating it; here it is kept as text, its quotes escaped, so the rest parses.
+    """
+    kept = _INTERPOLATION.sub(lambda m: m.group(0).replace('"', '\\"'), text)
+    return json.loads(terraform_unescape(kept))
 
 
 def terraform_unescape(text: str) -> str:

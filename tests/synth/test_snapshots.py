@@ -14,7 +14,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from support.synth import SynthOutput, terraform_unescape
+from support.synth import SynthOutput, json_document
 
 # Attributes that hold JSON documents as strings; parsed so the snapshot shows their structure.
 JSON_STRINGS = {"body", "policy", "assume_role_policy", "redrive_policy", "redrive_allow_policy", "definition"}
@@ -27,7 +27,7 @@ def normalize(value: Any, key: str | None = None) -> Any:
         return [normalize(v) for v in value]
     if isinstance(value, str) and key in JSON_STRINGS:
         try:
-            return normalize(json.loads(terraform_unescape(value)))
+            return normalize(json_document(value))
         except json.JSONDecodeError:
             return value
     return value

@@ -10,14 +10,14 @@ import jsonschema
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from support.synth import SynthOutput, ref, resources, terraform_unescape
+from support.synth import SynthOutput, json_document, ref, resources
 
 STACKS = {"mailgun-fifo"}
 
 
 def api_document(stack: dict) -> dict:
     (api,) = resources(stack, "aws_api_gateway_rest_api").values()
-    return json.loads(terraform_unescape(api["body"]))
+    return json_document(api["body"])
 
 
 def test_stack_names_are_stable(synth: SynthOutput) -> None:
