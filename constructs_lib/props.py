@@ -121,12 +121,7 @@ class WebhookSource(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME.match(value) or "--" in value or len(value) > 32:
-            raise ValueError(
-                f"source name {value!r} is not a short id: use 1-32 lower-case letters, digits "
-                "and single '-', starting with a letter (e.g. 'github')"
-            )
-        return value
+        return _check_name(value, 32, f"source name {value!r} is not a short id", "github")
 
     @field_validator("path")
     @classmethod
@@ -219,12 +214,7 @@ class WebhookIngestProps(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME.match(value) or "--" in value or len(value) > 40:
-            raise ValueError(
-                f"name {value!r} is not a valid resource name prefix: use 1-40 lower-case "
-                "letters, digits and single '-', starting with a letter (e.g. 'acme-webhooks')"
-            )
-        return value
+        return _check_name(value, 40, f"name {value!r} is not a valid resource name prefix", "acme-webhooks")
 
     @field_validator("stage_name")
     @classmethod
@@ -309,6 +299,16 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
             elif inner:
                 current = inner[0]
     return sorted(current.model_fields)
+
+
+def _check_name(value: str, longest: int, problem: str, example: str) -> str:
+    """Names end up in queue, role and API names: lower-case, digits, single '-'."""
+    if not _NAME.match(value) or "--" in value or len(value) > longest:
+        raise ValueError(
+            f"{problem}: use 1-{longest} lower-case letters, digits and single '-', starting "
+            f"with a letter (e.g. {example!r})"
+        )
+    return value
 
 
 def _check_header(prop: str, value: str) -> None:
