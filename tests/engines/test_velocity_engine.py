@@ -204,7 +204,9 @@ def test_params_searches_path_then_query_string_then_header() -> None:
 
 def test_header_names_are_case_sensitive() -> None:
     # Important notes for REST APIs: "Header names and query parameters are processed in a
-    # case-sensitive way." A client speaking HTTP/2 sends lowercase names.
+    # case-sensitive way." The guide lists this for Lambda and HTTP integrations and says nothing
+    # for AWS integrations; the harness takes the stricter reading, so a template that works here
+    # works either way. A client speaking HTTP/2 sends lowercase names.
     template = "[$input.params('X-Hub-Signature-256')][$input.params().header.get('X-Hub-Signature-256')]"
     assert render(template, body="{}", headers={"X-Hub-Signature-256": "sha256=1"}) == "[sha256=1][sha256=1]"
     assert render(template, body="{}", headers={"x-hub-signature-256": "sha256=1"}) == "[][]"

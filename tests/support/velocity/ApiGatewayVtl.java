@@ -38,7 +38,9 @@ import org.apache.velocity.util.introspection.Info;
  * reference", "Amazon API Gateway quotas and important notes" of the developer guide; where the
  * guide is silent, LocalStack's tests recorded against AWS, or its reproduction of AWS):
  *  - $input.params(x) looks in path, then query string, then headers (guide); names are matched
- *    case-sensitively ("Header names and query parameters are processed in a case-sensitive way").
+ *    case-sensitively ("Header names and query parameters are processed in a case-sensitive way",
+ *    listed for Lambda and HTTP integrations: the stricter reading, so what passes here passes on
+ *    AWS whichever way it matches names for AWS integrations).
  *  - #foreach stops after 1000 iterations (quota "Number of iterations in a #foreach ... #end loop").
  *  - A reference that resolves to nothing renders as an empty string, and an empty request body
  *    reads as "{}" (recorded: "EncodedBodyAccess=$util.urlEncode($input.body.testAccess)" gives
