@@ -938,19 +938,12 @@ class _Converter:
         return {} if items is None else self.required_node(items, f"{path}[]", cfg)
 
     def _list(self, schema: dict[str, Any], path: str, cfg: _Config) -> dict[str, Any]:
-        result: dict[str, Any] = {"type": "array"}
-        items = self._items(schema, path, cfg)
-        if items:
-            result["items"] = items
-        if schema.get("min_length"):
-            result["minItems"] = schema["min_length"]
-        if schema.get("max_length") is not None:
-            result["maxItems"] = schema["max_length"]
-        return result
+        return self._array(schema, path, cfg, distinct=False)
 
     def _set(self, schema: dict[str, Any], path: str, cfg: _Config) -> dict[str, Any]:
-        # Pydantic accepts duplicates and de-duplicates them: uniqueItems would reject [1, 1], and
-        # max_length counts distinct items, so only the lower bound is sound on the raw array.
+        return self._array(schema, path, cfg, distinct=True)
+
+    def _array(self, schema: dict[str, Any], path: str, cfg: _Config, *, distinct: bool) -> dict[str, Any]:
         result: dict[str, Any] = {"type": "array"}
         items = self._items(schema, path, cfg)
         if items:
@@ -958,7 +951,13 @@ class _Converter:
         if schema.get("min_length"):
             result["minItems"] = schema["min_length"]
         if schema.get("max_length") is not None:
-            self.loosen(path, f"max_length={schema['max_length']} counts distinct items; not checked")
+            if distinct:
+                # Pydantic accepts duplicates in a set and de-duplicates them: uniqueItems would
+                # reject [1, 1], and max_length counts distinct items, so only the lower bound is
+                # sound on the raw array.
+                self.loosen(path, f"max_length={schema['max_length']} counts distinct items; not checked")
+            else:
+                result["maxItems"] = schema["max_length"]
         return result
 
     def _generator(self, schema: dict[str, Any], path: str, cfg: _Config) -> dict[str, Any]:
