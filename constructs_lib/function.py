@@ -146,7 +146,7 @@ class PythonFunctionProps(BaseModel):
     @classmethod
     def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
         for statement in value:
-            _check_statement(statement)
+            policies.check_statement(statement)
         return value
 
     @field_validator("code_dir")
@@ -169,31 +169,6 @@ class PythonFunctionProps(BaseModel):
                 f"{relative.as_posix()}.py: fix handler or code_dir"
             )
         return self
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _check_statement(statement: Any) -> None:
-    if not isinstance(statement, dict):
-        raise ValueError(f"policy statement {statement!r} is not a dict with Effect, Action and Resource")
-    missing = [key for key in ("Effect", "Action", "Resource") if not statement.get(key)]
-    if missing:
-        raise ValueError(f"policy statement {statement!r} lacks {missing}: name the actions and the resources")
-    if statement["Effect"] not in ("Allow", "Deny"):
-        raise ValueError(f"policy statement Effect {statement['Effect']!r}: use 'Allow' or 'Deny'")
-    if statement["Effect"] == "Allow":
-        if any(action == "*" or action.endswith(":*") for action in _as_list(statement["Action"])):
-            raise ValueError(
-                f"policy statement {statement!r} allows every action of a service: list the actions "
-                "the function calls (e.g. 'secretsmanager:GetSecretValue')"
-            )
-        if "*" in _as_list(statement["Resource"]):
-            raise ValueError(
-                f"policy statement {statement!r} allows its actions on every resource: name the ARN "
-                "(e.g. the one secret the function reads)"
-            )
 
 
 def execution_policy(log_group_arn: str, statements: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:

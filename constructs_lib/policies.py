@@ -1,6 +1,7 @@
 """IAM and SQS policy documents as plain dicts; no cdktf.
 
-Every grant names its resources; nothing here grants an action on `*`.
+Every grant names its resources, except the few actions AWS authorizes only on `*`
+(`WILDCARD_RESOURCE_ACTIONS`, each with the reason).
 """
 
 from __future__ import annotations
@@ -13,23 +14,30 @@ __all__ = [
     "tls_only_queue_policy",
     "redrive_policy",
     "redrive_allow_policy",
+    "check_statement",
+    "secret_read_statements",
+    "state_machine_policy",
+    "pipe_policy",
+    "WILDCARD_RESOURCE_ACTIONS",
 ]
 
 VERSION = "2012-10-17"
 
 
-def assume_role_policy(service: str) -> dict[str, Any]:
-    """Trust policy that lets one AWS service principal assume the role."""
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-            }
-        ],
+def assume_role_policy(service: str, source_account: str | None = None) -> dict[str, Any]:
+    """Trust policy that lets one AWS service principal assume the role.
+
+    source_account: only on behalf of resources of this account (the confused-deputy guard
+    AWS recommends for service roles); None = no condition.
+    """
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
     }
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return {"Version": VERSION, "Statement": [statement]}
 
 
 def send_message_policy(queue_arns: Sequence[str]) -> dict[str, Any]:
@@ -73,3 +81,118 @@ def redrive_policy(dead_letter_queue_arn: str, max_receive_count: int) -> dict[s
 def redrive_allow_policy(source_queue_arns: Sequence[str]) -> dict[str, Any]:
     """Only the named queues may use the DLQ as their dead-letter target."""
     return {"redrivePermission": "byQueue", "sourceQueueArns": list(source_queue_arns)}
+
+
+# Actions AWS only authorizes on `*`, each with the reason; nothing else may use `*`.
+WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
+    **{
+        action: "Step Functions sets up log delivery through CloudWatch Logs' vended-logs API, "
+        "which has no resource-level permissions (Step Functions developer guide, 'IAM policies "
+        "for logging to CloudWatch Logs')"
+        for action in (
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+        )
+    },
+    **{
+        action: "X-Ray trace upload has no resource-level permissions (X-Ray developer guide, "
+        "'Actions, resources and condition keys')"
+        for action in ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets")
+    },
+}
+
+
+def secret_read_statements(secret_arn: str, kms_key_arn: str | None = None) -> list[dict[str, Any]]:
+    """Read one secret; decrypt with its customer key when it has one (the AWS managed key
+    needs no grant)."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadSigningSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
+    ]
+    if kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "DecryptSigningSecret",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            }
+        )
+    return statements
+
+
+def state_machine_policy(
+    function_arns: Sequence[str], *, tracing: bool, extra: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The workflow's role: invoke its Lambda functions, deliver its logs (and traces)."""
+    statements: list[dict[str, Any]] = []
+    if function_arns:
+        statements.append(
+            {"Sid": "InvokeWorkflowFunctions", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": list(function_arns)}
+        )
+    log_actions = [a for a, why in WILDCARD_RESOURCE_ACTIONS.items() if a.startswith("logs:")]
+    statements.append({"Sid": "DeliverLogs", "Effect": "Allow", "Action": log_actions, "Resource": "*"})
+    if tracing:
+        xray = [a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith("xray:")]
+        statements.append({"Sid": "WriteTraces", "Effect": "Allow", "Action": xray, "Resource": "*"})
+    statements.extend(extra)
+    return {"Version": VERSION, "Statement": statements}
+
+
+def pipe_policy(queue_arn: str, state_machine_arn: str, log_group_arn: str) -> dict[str, Any]:
+    """The pipe's role: consume one queue, start one workflow synchronously, write its logs."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "ConsumeQueue",
+                "Effect": "Allow",
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                "Resource": queue_arn,
+            },
+            {
+                "Sid": "StartWorkflow",
+                "Effect": "Allow",
+                "Action": "states:StartSyncExecution",
+                "Resource": state_machine_arn,
+            },
+            {
+                "Sid": "WriteLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+        ],
+    }
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def check_statement(statement: Any) -> None:
+    """An IAM statement a user passes in: it must name its actions and its resources."""
+    if not isinstance(statement, dict):
+        raise ValueError(f"policy statement {statement!r} is not a dict with Effect, Action and Resource")
+    missing = [key for key in ("Effect", "Action", "Resource") if not statement.get(key)]
+    if missing:
+        raise ValueError(f"policy statement {statement!r} lacks {missing}: name the actions and the resources")
+    if statement["Effect"] not in ("Allow", "Deny"):
+        raise ValueError(f"policy statement Effect {statement['Effect']!r}: use 'Allow' or 'Deny'")
+    if statement["Effect"] == "Allow":
+        if any(action == "*" or action.endswith(":*") for action in _as_list(statement["Action"])):
+            raise ValueError(
+                f"policy statement {statement!r} allows every action of a service: list the actions "
+                "the role needs (e.g. 'secretsmanager:GetSecretValue')"
+            )
+        if "*" in _as_list(statement["Resource"]):
+            raise ValueError(
+                f"policy statement {statement!r} allows its actions on every resource: name the ARN "
+                "(e.g. the one secret it reads)"
+            )

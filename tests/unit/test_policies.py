@@ -36,3 +36,43 @@ def test_trust_policy_names_one_service() -> None:
 def test_redrive_documents_use_the_field_names_sqs_expects() -> None:
     assert policies.redrive_policy("arn:dlq", 5) == {"deadLetterTargetArn": "arn:dlq", "maxReceiveCount": 5}
     assert policies.redrive_allow_policy(["arn:q"]) == {"redrivePermission": "byQueue", "sourceQueueArns": ["arn:q"]}
+
+
+def test_service_trust_can_be_limited_to_one_account() -> None:
+    (statement,) = policies.assume_role_policy("pipes.amazonaws.com", "123456789012")["Statement"]
+    assert statement["Principal"] == {"Service": "pipes.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_pipe_role_consumes_one_queue_and_starts_one_workflow() -> None:
+    doc = policies.pipe_policy("arn:q", "arn:sm", "arn:lg")
+    grants = {s["Sid"]: s for s in doc["Statement"]}
+    assert set(grants["ConsumeQueue"]["Action"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert grants["ConsumeQueue"]["Resource"] == "arn:q"
+    assert grants["StartWorkflow"] == {
+        "Sid": "StartWorkflow",
+        "Effect": "Allow",
+        "Action": "states:StartSyncExecution",
+        "Resource": "arn:sm",
+    }
+    assert grants["WriteLogs"]["Resource"] == "arn:lg:*"
+
+
+def test_workflow_role_invokes_only_its_functions_and_uses_star_only_where_aws_requires() -> None:
+    doc = policies.state_machine_policy(["arn:verify", "arn:process"], tracing=True)
+    for statement in doc["Statement"]:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        if statement["Resource"] == "*":
+            assert set(actions) <= set(policies.WILDCARD_RESOURCE_ACTIONS), actions
+        else:
+            assert actions == ["lambda:InvokeFunction"] and statement["Resource"] == ["arn:verify", "arn:process"]
+    untraced = policies.state_machine_policy(["arn:verify"], tracing=False)
+    assert not any("xray" in str(s["Action"]) for s in untraced["Statement"])
+
+
+def test_secret_read_names_the_secret_and_decrypts_only_through_secrets_manager() -> None:
+    (read,) = policies.secret_read_statements("arn:secret")
+    assert read["Action"] == "secretsmanager:GetSecretValue" and read["Resource"] == "arn:secret"
+    read, decrypt = policies.secret_read_statements("arn:secret", "arn:key")
+    assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == "arn:key"
+    assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
