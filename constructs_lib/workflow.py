@@ -55,6 +55,7 @@ __all__ = [
     "STATE_NAMES",
     "webhook_workflow",
     "state_names",
+    "check_process",
 ]
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -237,7 +238,7 @@ def state_names(states: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _check_process(process: Any) -> None:
+def check_process(process: Any) -> None:
     if isinstance(process, str):
         if not process.strip():
             raise ValueError("process is empty: pass the processing Lambda's ARN, or a dict of states")
@@ -274,6 +275,7 @@ def webhook_workflow(
     max_concurrency: int | None = None,
     ordered: bool = False,
     retry: LambdaRetry = LambdaRetry(),
+    timeout_seconds: int | None = None,
 ) -> dict[str, Any]:
     """The state machine definition for a batch of webhook records from EventBridge Pipes.
 
@@ -284,10 +286,12 @@ def webhook_workflow(
     max_concurrency: records verified and processed at once; None = 10, or 1 when ordered.
     ordered: FIFO semantics, see the module docstring; False.
     retry: retry of transient Lambda errors for Verify and a Lambda Process; 3 retries, 1-4 s.
+    timeout_seconds: the execution fails (and Pipes returns the whole batch to the queue) after
+        this long; None = Step Functions' own limit (5 minutes for EXPRESS).
     """
     if not isinstance(verify_function_arn, str) or not verify_function_arn.strip():
         raise ValueError("verify_function_arn is empty: pass the verifier Lambda's ARN")
-    _check_process(process)
+    check_process(process)
     if max_concurrency is None:
         max_concurrency = 1 if ordered else DEFAULT_MAX_CONCURRENCY
     if ordered and max_concurrency != 1:
@@ -300,6 +304,8 @@ def webhook_workflow(
             f"max_concurrency={max_concurrency!r}: use 1-{INLINE_MAP_MAX_CONCURRENCY} (an inline Map "
             "runs at most 40 iterations at once), or 0 for that maximum"
         )
+    if timeout_seconds is not None and not 1 <= timeout_seconds <= 99999999:
+        raise ValueError(f"timeout_seconds={timeout_seconds!r}: use 1-99999999 seconds, or None")
     catch = not ordered
     iteration = {
         "ProcessorConfig": {"Mode": "INLINE"},
@@ -318,7 +324,7 @@ def webhook_workflow(
             FAILED: _failed_state(ordered),
         },
     }
-    return {
+    definition: dict[str, Any] = {
         "Comment": "Webhook batch from EventBridge Pipes: verify each record, process the valid "
         "ones, return the failed ones as batchItemFailures.",
         "StartAt": RECORDS,
@@ -348,3 +354,6 @@ def webhook_workflow(
             REPORT_NO_FAILURES: {"Type": "Pass", "Result": {"batchItemFailures": []}, "End": True},
         },
     }
+    if timeout_seconds is not None:
+        definition["TimeoutSeconds"] = timeout_seconds
+    return definition

@@ -371,3 +371,10 @@ def test_the_example_processor_fails_an_event_that_is_not_an_object(event: Any) 
     processor = load_processor()
     with pytest.raises(processor.UnprocessableEvent, match=RECORD["messageId"]):
         processor.handler({"messageId": RECORD["messageId"], "deliveryId": None, "event": event}, None)
+
+
+def test_a_timeout_bounds_the_whole_execution() -> None:
+    assert webhook_workflow(VERIFY_ARN, PROCESS_ARN, timeout_seconds=60)["TimeoutSeconds"] == 60
+    assert "TimeoutSeconds" not in webhook_workflow(VERIFY_ARN, PROCESS_ARN)
+    with pytest.raises(ValueError, match="timeout_seconds=0"):
+        webhook_workflow(VERIFY_ARN, PROCESS_ARN, timeout_seconds=0)
