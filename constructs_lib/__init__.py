@@ -14,6 +14,8 @@ _EXPORTS = {
     "WebhookIngest": "webhook",
     "WebhookIngestProps": "props",
     "WebhookSource": "props",
+    "Processing": "props",
+    "WebhookPipeline": "pipeline",
     "PropsError": "props",
     "api_gateway_schema": "schema",
     "convert": "schema",

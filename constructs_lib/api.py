@@ -47,7 +47,7 @@ def send_message_spec(source: WebhookSource) -> vtl.SendMessageSpec:
         fifo=source.fifo,
         group_id_path=source.group_id_field,
         group_id_fallback=source.group_id_fallback,
-        dedup_id_header=source.delivery_id_header if source.fifo else None,
+        dedup_id_header=source.delivery_header if source.fifo else None,
     )
 
 

@@ -10,17 +10,42 @@ from __future__ import annotations
 
 import re
 import types
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-__all__ = ["PropsError", "WebhookSource", "WebhookIngestProps", "parse_props"]
+from .policies import check_statement
+from .signing import default_delivery_id_header, scheme_headers, schemes
+from .workflow import check_process
+
+__all__ = ["PropsError", "Processing", "WebhookSource", "WebhookIngestProps", "parse_props", "PipelineNames"]
 
 # SQS limits (CreateQueue / SendMessage API reference).
 SQS_QUEUE_NAME_MAX = 80
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 IAM_ROLE_NAME_MAX = 64
+# Lambda function, Step Functions state machine and EventBridge pipe name limits.
+LAMBDA_NAME_MAX = 64
+STATE_MACHINE_NAME_MAX = 80
+PIPE_NAME_MAX = 64
+# An EXPRESS execution runs at most five minutes (Step Functions quotas).
+EXPRESS_MAX_SECONDS = 300
+# Pipes' SQS source (PipeSourceSqsQueueParameters): batch 1-10000, window 0-300 s; as for
+# Lambda's SQS event source, a batch above 10 needs a window and a FIFO queue takes no window
+# and at most 10 records.
+PIPE_BATCH_MAX = 10000
+PIPE_WINDOW_MAX = 300
+SQS_UNWINDOWED_BATCH_MAX = 10
+# Headroom on top of the pipe's worst case when the visibility timeout is derived: polling,
+# the synchronous start and the deletion of the batch take time too.
+VISIBILITY_MARGIN_SECONDS = 30
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:")
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$")
 # API Gateway resource path parts: letters, digits and -._~ (no braces: our routes are static,
@@ -40,6 +65,188 @@ class PropsError(ValueError):
 
 def _frozen() -> ConfigDict:
     return ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class Processing(BaseModel):
+    """What happens behind a source's queue: EventBridge Pipe -> Express workflow that verifies
+    each delivery's signature and hands the valid ones to the processing step."""
+
+    model_config = _frozen()
+
+    scheme: str = Field(
+        description="signature scheme the verifier checks: github, stripe, standard-webhooks "
+        "(also Svix), shopify, slack, mailgun or basic; required"
+    )
+    secret_arn: str | None = Field(
+        default=None,
+        description="ARN of an existing Secrets Manager secret holding the signing secret; None = "
+        "the stack creates an empty secret whose value you set after deploy (never in state)",
+    )
+    secret_kms_key_arn: str | None = Field(
+        default=None,
+        description="customer KMS key that encrypts an existing secret (the verifier may decrypt "
+        "with it); None = the secret uses the AWS managed key",
+    )
+    tolerance_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description="how far a signed timestamp may be from now before the delivery is rejected "
+        "as a replay; 300 s",
+    )
+    process_code_dir: Path | None = Field(
+        default=None,
+        description="code root of a Python Lambda the stack builds as the processing step "
+        "(handler.handler gets {messageId, deliveryId, event}); one of the process_* props",
+    )
+    process_function_arn: str | None = Field(
+        default=None, description="ARN of an existing processing Lambda; one of the process_* props"
+    )
+    process_states: dict[str, Any] | None = Field(
+        default=None,
+        description='processing as states {"StartAt": ..., "States": {...}} run with the verified '
+        "event; one of the process_* props",
+    )
+    process_policy_statements: tuple[dict[str, Any], ...] = Field(
+        default=(),
+        description="IAM statements the workflow role needs for process_states (each naming its "
+        "resources); none",
+    )
+    batch_size: int = Field(
+        default=10, ge=1, le=PIPE_BATCH_MAX, description="most records per workflow execution; 10"
+    )
+    batch_window_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=PIPE_WINDOW_MAX,
+        description="how long the pipe may wait to fill a batch; 0 = start as soon as records arrive",
+    )
+    max_concurrency: int | None = Field(
+        default=None,
+        ge=0,
+        le=40,
+        description="records of a batch handled at once; None = 10 (1 for FIFO, which keeps order)",
+    )
+    workflow_timeout_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=EXPRESS_MAX_SECONDS,
+        description="longest run of one execution (a batch) before it fails and the whole batch "
+        "returns to the queue; 60 s",
+    )
+    verifier_timeout_seconds: int = Field(
+        default=10, ge=1, le=EXPRESS_MAX_SECONDS, description="timeout of the verifier Lambda; 10 s"
+    )
+    process_timeout_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=EXPRESS_MAX_SECONDS,
+        description="timeout of the processing Lambda built from process_code_dir; 30 s",
+    )
+    memory_mb: int = Field(default=256, ge=128, le=10240, description="memory of the Lambda functions; 256 MB")
+    architecture: Literal["arm64", "x86_64"] = Field(
+        default="arm64", description="instruction set of the Lambda functions; arm64 (Graviton)"
+    )
+    log_retention_days: int = Field(
+        default=30, description="days the function, workflow and pipe logs are kept; 30"
+    )
+    workflow_log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = Field(
+        default="ERROR", description="what the workflow logs: ERROR = failed states and executions"
+    )
+    log_execution_data: bool = Field(
+        default=False,
+        description="include state inputs and outputs (webhook payloads, possibly personal data) "
+        "in the workflow and pipe logs; False",
+    )
+    pipe_log_level: Literal["OFF", "ERROR", "INFO", "TRACE"] = Field(
+        default="ERROR", description="what the pipe logs: ERROR = failed invocations"
+    )
+    tracing: bool = Field(default=False, description="X-Ray tracing of the workflow; False")
+
+    @field_validator("scheme")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        known = schemes()
+        if value not in known:
+            raise ValueError(f"scheme {value!r} is not one the verifier implements: use one of {list(known)}")
+        return value
+
+    @field_validator("secret_arn", "secret_kms_key_arn", "process_function_arn")
+    @classmethod
+    def _arn(cls, value: str | None, info: Any) -> str | None:
+        if value is not None and not (_ARN.match(value) or value.startswith("${")):
+            raise ValueError(
+                f"{info.field_name} {value!r} is not an ARN: pass e.g. 'arn:aws:...' or a Terraform "
+                "reference to one"
+            )
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days={value} is not a retention CloudWatch Logs offers: use one of "
+                f"{sorted(LOG_RETENTION_DAYS)}"
+            )
+        return value
+
+    @field_validator("process_policy_statements")
+    @classmethod
+    def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        for statement in value:
+            check_statement(statement)
+        return value
+
+    @field_validator("process_code_dir")
+    @classmethod
+    def _code_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "handler.py").is_file():
+            raise ValueError(
+                f"process_code_dir {str(value)!r} has no handler.py: point it at the processing "
+                "Lambda's code root, whose handler.py defines handler(event, context)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _combination(self) -> Processing:
+        given = [name for name in ("process_code_dir", "process_function_arn", "process_states") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"set exactly one of process_code_dir, process_function_arn, process_states (got "
+                f"{given or 'none'}): it is the step that handles verified deliveries"
+            )
+        if self.process_policy_statements and self.process_states is None:
+            raise ValueError(
+                "process_policy_statements only apply to process_states: a processing Lambda "
+                "carries its own role"
+            )
+        if self.process_states is not None:
+            check_process(self.process_states)
+        if self.batch_size > SQS_UNWINDOWED_BATCH_MAX and self.batch_window_seconds == 0:
+            raise ValueError(
+                f"batch_size={self.batch_size} needs batch_window_seconds of at least 1: SQS "
+                f"sources take more than {SQS_UNWINDOWED_BATCH_MAX} records only with a batching window"
+            )
+        if self.process_code_dir is not None:
+            per_record = self.verifier_timeout_seconds + self.process_timeout_seconds
+            if per_record > self.workflow_timeout_seconds:
+                raise ValueError(
+                    f"workflow_timeout_seconds={self.workflow_timeout_seconds} is shorter than one "
+                    f"record's verify + process ({self.verifier_timeout_seconds} + "
+                    f"{self.process_timeout_seconds} s): raise it, or lower the Lambda timeouts"
+                )
+        elif self.verifier_timeout_seconds > self.workflow_timeout_seconds:
+            raise ValueError(
+                f"workflow_timeout_seconds={self.workflow_timeout_seconds} is shorter than "
+                f"verifier_timeout_seconds={self.verifier_timeout_seconds}: raise it"
+            )
+        return self
+
+    @property
+    def pipe_worst_case_seconds(self) -> int:
+        """Longest a received batch can stay in flight: the window, then one execution."""
+        return self.batch_window_seconds + self.workflow_timeout_seconds
 
 
 class WebhookSource(BaseModel):
@@ -99,11 +306,17 @@ class WebhookSource(BaseModel):
         le=14 * 86400,
         description="how long the DLQ keeps a failed message; 14 days (the SQS maximum)",
     )
-    visibility_timeout_seconds: int = Field(
-        default=30,
+    visibility_timeout_seconds: int | None = Field(
+        default=None,
         ge=0,
         le=12 * 3600,
-        description="how long a received message stays hidden from other consumers; 30 s",
+        description="how long a received message stays hidden from other consumers; None = 30 s, "
+        "or with processing the pipe's worst case (batch window + workflow timeout) + 30 s",
+    )
+    processing: Processing | None = Field(
+        default=None,
+        description="pipe + workflow that verify and process each delivery; None = ingest only "
+        "(you consume the queue)",
     )
 
     @property
@@ -111,12 +324,35 @@ class WebhookSource(BaseModel):
         return self.path if self.path is not None else f"/webhooks/{self.name}"
 
     @property
+    def delivery_header(self) -> str | None:
+        """The delivery id header: the prop, else the one the scheme's provider sends."""
+        if self.delivery_id_header is not None or self.processing is None:
+            return self.delivery_id_header
+        return default_delivery_id_header(self.processing.scheme)
+
+    @property
+    def signature_headers(self) -> tuple[str, ...]:
+        if self.processing is None:
+            return ()
+        return scheme_headers(self.processing.scheme)
+
+    @property
     def attribute_headers(self) -> tuple[str, ...]:
-        """Headers forwarded as message attributes, delivery id first, without duplicates."""
+        """Headers forwarded as message attributes: delivery id, the signature scheme's, then
+        forward_headers, without duplicates (header names are case-insensitive)."""
         seen: dict[str, str] = {}
-        for header in ((self.delivery_id_header,) if self.delivery_id_header else ()) + self.forward_headers:
+        delivery = (self.delivery_header,) if self.delivery_header else ()
+        for header in delivery + self.signature_headers + self.forward_headers:
             seen.setdefault(header.lower(), header)
         return tuple(seen.values())
+
+    @property
+    def visibility_timeout(self) -> int:
+        if self.visibility_timeout_seconds is not None:
+            return self.visibility_timeout_seconds
+        if self.processing is None:
+            return 30
+        return self.processing.pipe_worst_case_seconds + VISIBILITY_MARGIN_SECONDS
 
     @field_validator("name")
     @classmethod
@@ -174,14 +410,16 @@ class WebhookSource(BaseModel):
         if len(self.attribute_headers) > SQS_MAX_MESSAGE_ATTRIBUTES:
             raise ValueError(
                 f"{len(self.attribute_headers)} forwarded headers {list(self.attribute_headers)} "
-                f"exceed the {SQS_MAX_MESSAGE_ATTRIBUTES} message attributes SQS allows: forward "
-                "fewer headers"
+                f"(delivery id, signature scheme and forward_headers) exceed the "
+                f"{SQS_MAX_MESSAGE_ATTRIBUTES} message attributes SQS allows: forward fewer headers"
             )
-        if self.retention_seconds < self.visibility_timeout_seconds:
+        if self.processing is not None:
+            self._check_pipeline(self.processing)
+        if self.retention_seconds < self.visibility_timeout:
             raise ValueError(
-                f"retention_seconds={self.retention_seconds} is shorter than "
-                f"visibility_timeout_seconds={self.visibility_timeout_seconds}: messages would "
-                "expire while being processed; raise retention_seconds"
+                f"retention_seconds={self.retention_seconds} is shorter than the visibility "
+                f"timeout ({self.visibility_timeout} s): messages would expire while being "
+                "processed; raise retention_seconds"
             )
         if self.dlq_retention_seconds < self.retention_seconds:
             # SQS keeps a message's original enqueue time when it moves to a standard DLQ, so a
@@ -192,6 +430,31 @@ class WebhookSource(BaseModel):
                 "arrival in the DLQ; make dlq_retention_seconds at least retention_seconds"
             )
         return self
+
+    def _check_pipeline(self, processing: Processing) -> None:
+        if self.fifo and processing.batch_size > SQS_UNWINDOWED_BATCH_MAX:
+            raise ValueError(
+                f"batch_size={processing.batch_size} on a FIFO source: a FIFO batch holds at most "
+                f"{SQS_UNWINDOWED_BATCH_MAX} records; lower batch_size"
+            )
+        if self.fifo and processing.batch_window_seconds:
+            raise ValueError(
+                f"batch_window_seconds={processing.batch_window_seconds} on a FIFO source: SQS FIFO "
+                "sources take no batching window; set it to 0"
+            )
+        if self.fifo and processing.max_concurrency not in (None, 1):
+            raise ValueError(
+                f"max_concurrency={processing.max_concurrency} on a FIFO source: records are handled "
+                "one at a time to keep their order; leave max_concurrency unset"
+            )
+        worst = processing.pipe_worst_case_seconds
+        if self.visibility_timeout_seconds is not None and self.visibility_timeout_seconds < worst:
+            # A batch still in flight would become visible again and be delivered twice at once.
+            raise ValueError(
+                f"visibility_timeout_seconds={self.visibility_timeout_seconds} is shorter than the "
+                f"pipe's worst case, batch_window_seconds + workflow_timeout_seconds = {worst} s: "
+                f"raise it to at least {worst} (or leave it unset to derive it)"
+            )
 
 
 class WebhookIngestProps(BaseModel):
@@ -236,6 +499,8 @@ class WebhookIngestProps(BaseModel):
                     "set a distinct path"
                 )
         for source in self.sources:
+            if source.processing is not None:
+                pipeline_names(self.name, source.name).check()
             for queue_name in queue_names(self.name, source):
                 if len(queue_name) > SQS_QUEUE_NAME_MAX:
                     raise ValueError(
@@ -250,6 +515,69 @@ def queue_names(prefix: str, source: WebhookSource) -> tuple[str, str]:
     """Names of a source's queue and DLQ (a FIFO queue's name must end in .fifo)."""
     suffix = ".fifo" if source.fifo else ""
     return f"{prefix}-{source.name}{suffix}", f"{prefix}-{source.name}-dlq{suffix}"
+
+
+@dataclass(frozen=True)
+class PipelineNames:
+    """Names of a source's processing resources, derived from the prefix and the source name."""
+
+    base: str
+
+    @property
+    def verifier(self) -> str:
+        return f"{self.base}-verify"
+
+    @property
+    def processor(self) -> str:
+        return f"{self.base}-process"
+
+    @property
+    def state_machine(self) -> str:
+        return self.base
+
+    @property
+    def workflow_role(self) -> str:
+        return f"{self.base}-workflow"
+
+    @property
+    def pipe(self) -> str:
+        return self.base
+
+    @property
+    def pipe_role(self) -> str:
+        return f"{self.base}-pipe"
+
+    @property
+    def secret(self) -> str:
+        return f"{self.base}/signing-secret"
+
+    @property
+    def function_roles(self) -> tuple[str, str]:
+        # PythonFunction names its role "<function>-lambda".
+        return f"{self.verifier}-lambda", f"{self.processor}-lambda"
+
+    def check(self) -> None:
+        limits = [
+            (self.verifier, LAMBDA_NAME_MAX),
+            (self.processor, LAMBDA_NAME_MAX),
+            (self.state_machine, STATE_MACHINE_NAME_MAX),
+            (self.pipe, PIPE_NAME_MAX),
+            (self.workflow_role, IAM_ROLE_NAME_MAX),
+            (self.pipe_role, IAM_ROLE_NAME_MAX),
+            *((role, IAM_ROLE_NAME_MAX) for role in self.function_roles),
+        ]
+        # Report the tightest limit, so one fix satisfies them all.
+        value, longest = min(limits, key=lambda item: item[1] - len(item[0]))
+        if len(value) > longest:
+            allowed = longest - (len(value) - len(self.base))
+            raise ValueError(
+                f"resource name {value!r} is {len(value)} characters, {longest} allowed: shorten "
+                f"name or the source name ('<name>-<source>' may have at most {allowed} characters)"
+            )
+
+
+def pipeline_names(prefix: str, source_name: str) -> PipelineNames:
+    return PipelineNames(f"{prefix}-{source_name}")
 
 
 def parse_props(model: type[BaseModel], props: Any) -> Any:

@@ -40,7 +40,7 @@ class WebhookQueue(Construct):
             "Queue",
             name=name,
             message_retention_seconds=source.retention_seconds,
-            visibility_timeout_seconds=source.visibility_timeout_seconds,
+            visibility_timeout_seconds=source.visibility_timeout,
             sqs_managed_sse_enabled=True,
             redrive_policy=json.dumps(
                 policies.redrive_policy(self.dead_letter_queue.arn, source.max_receive_count)

@@ -8,6 +8,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from .api import ApiSource, WebhookApi
+from .pipeline import WebhookPipeline
 from .props import WebhookIngestProps, WebhookSource, parse_props
 from .queue import WebhookQueue
 
@@ -23,6 +24,8 @@ class WebhookIngest(Construct):
     any resource is created. Public attributes:
       `api` (WebhookApi: `rest_api`, `role`, `deployment`, `stage`),
       `queues` (source name -> WebhookQueue: `queue`, `dead_letter_queue`),
+      `pipelines` (source name -> WebhookPipeline, for sources with `processing`: `secret_arn`,
+      `verifier`, `processor`, `state_machine`, `pipe`, their roles and log groups),
       `queue` / `dead_letter_queue` (those of the first source, for the common single-source case),
       `endpoints` (source name -> endpoint URL).
     """
@@ -45,6 +48,18 @@ class WebhookIngest(Construct):
             sources=[ApiSource(source, self.queues[source.name].queue) for source in p.sources],
             tags=p.tags,
         )
+        self.pipelines: dict[str, WebhookPipeline] = {
+            source.name: WebhookPipeline(
+                self,
+                f"Pipeline-{source.name}",
+                prefix=p.name,
+                source=source,
+                queue=self.queues[source.name].queue,
+                tags=p.tags,
+            )
+            for source in p.sources
+            if source.processing is not None
+        }
         first = self.queues[p.sources[0].name]
         self.queue = first.queue
         self.dead_letter_queue = first.dead_letter_queue
@@ -62,6 +77,17 @@ class WebhookIngest(Construct):
             "dlq_url": (pair.dead_letter_queue.url, f"URL of the {source.name} dead-letter queue"),
             "dlq_arn": (pair.dead_letter_queue.arn, f"ARN of the {source.name} dead-letter queue"),
         }
+        pipeline = self.pipelines.get(source.name)
+        if pipeline is not None:
+            values["state_machine_arn"] = (
+                pipeline.state_machine.arn,
+                f"ARN of the workflow that verifies and processes {source.name} deliveries",
+            )
+            values["secret_arn"] = (
+                pipeline.secret_arn,
+                f"Secrets Manager secret with the {source.name} signing secret (set its value)",
+            )
+            values["pipe_arn"] = (pipeline.pipe.arn, f"ARN of the pipe from the {source.name} queue")
         for key, (value, description) in values.items():
             output = TerraformOutput(self, f"{source.name}-{key}", value=value, description=description)
             # Output names are what `terraform output` users type: keep them short and stable.

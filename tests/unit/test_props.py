@@ -83,7 +83,7 @@ def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
         ({"forward_headers": [f"X-H{i}" for i in range(11)]}, "exceed the 10 message attributes"),
         ({"max_receive_count": 0}, "greater than or equal to 1"),
         ({"retention_seconds": 20, "visibility_timeout_seconds": 30}, "greater than or equal to 60"),
-        ({"retention_seconds": 60, "visibility_timeout_seconds": 120}, "shorter than visibility_timeout"),
+        ({"retention_seconds": 60, "visibility_timeout_seconds": 120}, "shorter than the visibility timeout"),
         ({"dlq_retention_seconds": 3600}, "dlq_retention_seconds=3600 is shorter"),
         ({"group_id_fallback": "has space", "fifo": True, "group_id_field": "event"}, "MessageGroupId"),
     ],
@@ -136,8 +136,10 @@ def test_delivery_header_is_forwarded_first_and_once() -> None:
 def test_readme_tables_list_every_prop() -> None:
     from pathlib import Path
 
+    from constructs_lib.props import Processing
+
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    for model in (WebhookSource, WebhookIngestProps):
+    for model in (WebhookSource, WebhookIngestProps, Processing):
         section = readme.split(f"### `{model.__name__}`", 1)[1].split("\n\n", 2)[1]
         documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
         assert documented == set(model.model_fields), model.__name__

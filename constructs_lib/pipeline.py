@@ -1,0 +1,253 @@
+"""Behind a source's queue: signing secret, verifier Lambda, Express workflow, EventBridge Pipe.
+
+    queue --Pipe (batch, REQUEST_RESPONSE)--> StateMachine: Map(Verify -> Process | Rejected)
+                                              -> {"batchItemFailures": [...]} back to the pipe
+
+The definition comes from the pure builder `workflow.webhook_workflow`; the IAM documents from
+`policies`. Every role is scoped to the ARNs it serves.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktf import Fn
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.pipes_pipe import (
+    PipesPipe,
+    PipesPipeLogConfiguration,
+    PipesPipeLogConfigurationCloudwatchLogsLogDestination,
+    PipesPipeSourceParameters,
+    PipesPipeSourceParametersSqsQueueParameters,
+    PipesPipeTargetParameters,
+    PipesPipeTargetParametersStepFunctionStateMachineParameters,
+)
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.sfn_state_machine import (
+    SfnStateMachine,
+    SfnStateMachineLoggingConfiguration,
+    SfnStateMachineTracingConfiguration,
+)
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from constructs import Construct
+
+from . import policies
+from .function import PythonFunction, PythonFunctionProps
+from .openapi import terraform_string
+from .props import Processing, WebhookSource, pipeline_names
+from .signing import VERIFIER_DIR
+from .workflow import webhook_workflow
+
+__all__ = ["WebhookPipeline", "verifier_environment"]
+
+
+def verifier_environment(source: WebhookSource, secret_arn: str) -> dict[str, str]:
+    """The verifier Lambda's configuration (see lambda_src/verifier/handler.py)."""
+    processing = source.processing
+    assert processing is not None
+    environment = {
+        "WEBHOOK_SCHEME": processing.scheme,
+        "WEBHOOK_SECRET_ARN": secret_arn,
+        "WEBHOOK_TOLERANCE_SECONDS": str(processing.tolerance_seconds),
+    }
+    if source.delivery_header:
+        environment["WEBHOOK_DELIVERY_ID_HEADER"] = source.delivery_header
+    return environment
+
+
+def _account_of(arn: str) -> str:
+    return Fn.element(Fn.split(":", arn), 4)
+
+
+class WebhookPipeline(Construct):
+    """Verify and process one source's deliveries as they leave its queue.
+
+    Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
+    one is used), `verifier` and `processor` (PythonFunction; `processor` is None unless
+    process_code_dir is set), `state_machine`, `workflow_role`, `workflow_log_group`, `pipe`,
+    `pipe_role`, `pipe_log_group`, `definition` (the ASL document as built).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        prefix: str,
+        source: WebhookSource,
+        queue: SqsQueue,
+        tags: dict[str, str],
+    ) -> None:
+        super().__init__(scope, id_)
+        p: Processing = source.processing  # type: ignore[assignment]
+        assert p is not None, "WebhookPipeline needs a source with processing"
+        names = pipeline_names(prefix, source.name)
+        tag_map = tags or None
+        account = _account_of(queue.arn)
+
+        self.secret: SecretsmanagerSecret | None = None
+        if p.secret_arn is None:
+            # No secret version: the value never passes through Terraform or its state.
+            self.secret = SecretsmanagerSecret(
+                self,
+                "Secret",
+                name=names.secret,
+                description=f"Signing secret of the {source.name} webhooks ({p.scheme}). Set it with "
+                "aws secretsmanager put-secret-value; a JSON array of strings holds several during "
+                "rotation.",
+                tags=tag_map,
+            )
+            self.secret_arn = self.secret.arn
+        else:
+            self.secret_arn = p.secret_arn
+
+        lambda_common: dict[str, Any] = {
+            "architecture": p.architecture,
+            "memory_mb": p.memory_mb,
+            "log_retention_days": p.log_retention_days,
+            "tags": tags,
+        }
+        self.verifier = PythonFunction(
+            self,
+            "Verifier",
+            PythonFunctionProps(
+                name=names.verifier,
+                code_dir=VERIFIER_DIR,
+                timeout_seconds=p.verifier_timeout_seconds,
+                environment=verifier_environment(source, self.secret_arn),
+                policy_statements=tuple(policies.secret_read_statements(self.secret_arn, p.secret_kms_key_arn)),
+                description=f"Checks the {p.scheme} signature of {source.name} webhooks",
+                **lambda_common,
+            ),
+        )
+        self.processor: PythonFunction | None = None
+        process: str | dict[str, Any]
+        if p.process_code_dir is not None:
+            self.processor = PythonFunction(
+                self,
+                "Processor",
+                PythonFunctionProps(
+                    name=names.processor,
+                    code_dir=p.process_code_dir,
+                    timeout_seconds=p.process_timeout_seconds,
+                    description=f"Processes verified {source.name} webhooks",
+                    **lambda_common,
+                ),
+            )
+            process = self.processor.function.arn
+        elif p.process_function_arn is not None:
+            process = p.process_function_arn
+        else:
+            assert p.process_states is not None
+            process = p.process_states
+        invoked = [self.verifier.function.arn] + ([process] if isinstance(process, str) else [])
+
+        self.definition = webhook_workflow(
+            self.verifier.function.arn,
+            process,
+            ordered=source.fifo,
+            max_concurrency=p.max_concurrency,
+            timeout_seconds=p.workflow_timeout_seconds,
+        )
+        self.workflow_log_group = CloudwatchLogGroup(
+            self,
+            "WorkflowLogGroup",
+            # The /aws/vendedlogs/ prefix keeps Step Functions' log delivery from growing the
+            # account's CloudWatch Logs resource policy past its size limit (AWS recommendation).
+            name=f"/aws/vendedlogs/states/{names.state_machine}",
+            retention_in_days=p.log_retention_days,
+            tags=tag_map,
+        )
+        self.workflow_role = IamRole(
+            self,
+            "WorkflowRole",
+            name=names.workflow_role,
+            description=f"Lets the {source.name} webhook workflow invoke its functions and log",
+            assume_role_policy=json.dumps(policies.assume_role_policy("states.amazonaws.com", account)),
+            tags=tag_map,
+        )
+        workflow_policy = IamRolePolicy(
+            self,
+            "WorkflowPolicy",
+            name="workflow",
+            role=self.workflow_role.id,
+            policy=json.dumps(
+                policies.state_machine_policy(invoked, tracing=p.tracing, extra=p.process_policy_statements)
+            ),
+        )
+        self.state_machine = SfnStateMachine(
+            self,
+            "StateMachine",
+            name=names.state_machine,
+            type="EXPRESS",
+            role_arn=self.workflow_role.arn,
+            definition=terraform_string(self.definition),
+            logging_configuration=SfnStateMachineLoggingConfiguration(
+                log_destination=f"{self.workflow_log_group.arn}:*",
+                level=p.workflow_log_level,
+                include_execution_data=p.log_execution_data,
+            ),
+            tracing_configuration=SfnStateMachineTracingConfiguration(enabled=p.tracing),
+            tags=tag_map,
+            # Step Functions checks the role's rights (log delivery) when the machine is created.
+            depends_on=[workflow_policy],
+        )
+
+        self.pipe_log_group = CloudwatchLogGroup(
+            self,
+            "PipeLogGroup",
+            name=f"/aws/vendedlogs/pipes/{names.pipe}",
+            retention_in_days=p.log_retention_days,
+            tags=tag_map,
+        )
+        self.pipe_role = IamRole(
+            self,
+            "PipeRole",
+            name=names.pipe_role,
+            description=f"Lets the {source.name} pipe move deliveries from its queue to its workflow",
+            assume_role_policy=json.dumps(policies.assume_role_policy("pipes.amazonaws.com", account)),
+            tags=tag_map,
+        )
+        pipe_policy = IamRolePolicy(
+            self,
+            "PipePolicy",
+            name="pipe",
+            role=self.pipe_role.id,
+            policy=json.dumps(
+                policies.pipe_policy(queue.arn, self.state_machine.arn, self.pipe_log_group.arn)
+            ),
+        )
+        self.pipe = PipesPipe(
+            self,
+            "Pipe",
+            name=names.pipe,
+            description=f"{source.name} webhooks: queue -> verify and process workflow",
+            role_arn=self.pipe_role.arn,
+            source=queue.arn,
+            target=self.state_machine.arn,
+            source_parameters=PipesPipeSourceParameters(
+                sqs_queue_parameters=PipesPipeSourceParametersSqsQueueParameters(
+                    batch_size=p.batch_size,
+                    maximum_batching_window_in_seconds=p.batch_window_seconds,
+                )
+            ),
+            target_parameters=PipesPipeTargetParameters(
+                step_function_state_machine_parameters=PipesPipeTargetParametersStepFunctionStateMachineParameters(
+                    # Synchronous: the pipe reads batchItemFailures from the execution's output.
+                    invocation_type="REQUEST_RESPONSE"
+                )
+            ),
+            log_configuration=PipesPipeLogConfiguration(
+                level=p.pipe_log_level,
+                cloudwatch_logs_log_destination=PipesPipeLogConfigurationCloudwatchLogsLogDestination(
+                    log_group_arn=self.pipe_log_group.arn
+                ),
+                include_execution_data=["ALL"] if p.log_execution_data else None,
+            ),
+            tags=tag_map,
+            # The pipe starts polling as soon as it exists; without its rights it would fail.
+            depends_on=[pipe_policy],
+        )

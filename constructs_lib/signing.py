@@ -1,0 +1,52 @@
+"""What the verifier Lambda knows about signature schemes, read from its own code.
+
+The verifier (`lambda_src/verifier/signatures.py`) is the one place that says which request
+headers each scheme signs with and which header names a delivery. The API must forward
+exactly those headers to SQS, so the library reads the tables from that file instead of
+keeping a copy that could drift. The module is standard library only and has no side
+effects on import, so loading it at synth time is cheap and safe.
+
+Pure: no cdktf.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["VERIFIER_DIR", "PROCESSOR_DIR", "schemes", "scheme_headers", "default_delivery_id_header"]
+
+LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+VERIFIER_DIR = LAMBDA_SRC / "verifier"
+PROCESSOR_DIR = LAMBDA_SRC / "processor"
+
+
+@functools.cache
+def _signatures() -> ModuleType:
+    path = VERIFIER_DIR / "signatures.py"
+    spec = importlib.util.spec_from_file_location("_webhook_verifier_signatures", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - only if the file is missing
+        raise ImportError(f"cannot load the verifier's scheme table from {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def schemes() -> tuple[str, ...]:
+    """The signature schemes the verifier implements."""
+    return tuple(_signatures().SCHEMES)
+
+
+def scheme_headers(scheme: str) -> tuple[str, ...]:
+    """The request headers `scheme` needs, to be forwarded as SQS message attributes."""
+    table: Mapping[str, tuple[str, ...]] = _signatures().SCHEME_HEADERS
+    return tuple(table[scheme])
+
+
+def default_delivery_id_header(scheme: str) -> str | None:
+    """The header in which the provider names each delivery, if it has one."""
+    table: Mapping[str, str | None] = _signatures().DELIVERY_ID_HEADERS
+    return table.get(scheme)

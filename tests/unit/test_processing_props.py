@@ -1,0 +1,191 @@
+"""`Processing` props: checked before any resource exists, with the AWS rules they encode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from constructs_lib.props import (
+    Processing,
+    PropsError,
+    WebhookIngestProps,
+    parse_props,
+    pipeline_names,
+)
+from constructs_lib.signing import PROCESSOR_DIR, default_delivery_id_header, scheme_headers, schemes
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:process"
+
+
+class Body(BaseModel):
+    event: str
+
+
+def props(processing: dict | None = None, name: str = "acme", **source: object) -> dict:
+    processing = {"scheme": "github", "process_function_arn": ARN} if processing is None else processing
+    return {"name": name, "sources": [{"name": "gh", "model": Body, "processing": processing, **source}]}
+
+
+def error_of(value: dict) -> str:
+    with pytest.raises(PropsError) as caught:
+        parse_props(WebhookIngestProps, value)
+    return str(caught.value)
+
+
+def test_every_field_documents_its_default() -> None:
+    for name, info in Processing.model_fields.items():
+        assert info.description and len(info.description) > 20, name
+
+
+def test_schemes_come_from_the_verifier_itself() -> None:
+    # The verifier module is the one source of truth; the library reads it at synth time.
+    assert set(schemes()) == {"github", "stripe", "standard-webhooks", "shopify", "slack", "mailgun", "basic"}
+    for scheme in schemes():
+        assert all(isinstance(h, str) and h for h in scheme_headers(scheme))
+
+
+def test_a_scheme_forwards_its_signature_headers_and_delivery_id() -> None:
+    source = parse_props(WebhookIngestProps, props(forward_headers=["X-GitHub-Event"])).sources[0]
+    assert source.delivery_header == "X-GitHub-Delivery" == default_delivery_id_header("github")
+    assert source.attribute_headers == ("X-GitHub-Delivery", "X-Hub-Signature-256", "X-GitHub-Event")
+
+
+def test_standard_webhooks_forwards_both_header_families_within_the_sqs_limit() -> None:
+    source = parse_props(
+        WebhookIngestProps, props({"scheme": "standard-webhooks", "process_function_arn": ARN})
+    ).sources[0]
+    lowered = {h.lower() for h in source.attribute_headers}
+    assert {"webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature"} <= lowered
+    assert len(source.attribute_headers) == len(lowered) <= 10
+
+
+def test_an_explicit_delivery_header_wins_over_the_schemes() -> None:
+    source = parse_props(WebhookIngestProps, props(delivery_id_header="X-Request-Id")).sources[0]
+    assert source.delivery_header == "X-Request-Id"
+    assert source.attribute_headers[0] == "X-Request-Id"
+
+
+def test_visibility_timeout_is_derived_from_the_pipes_worst_case() -> None:
+    source = parse_props(
+        WebhookIngestProps,
+        props({"scheme": "github", "process_function_arn": ARN, "batch_window_seconds": 20, "workflow_timeout_seconds": 100}),
+    ).sources[0]
+    assert source.visibility_timeout == 20 + 100 + 30
+    ingest_only = parse_props(WebhookIngestProps, props_without_processing()).sources[0]
+    assert ingest_only.processing is None and ingest_only.visibility_timeout == 30  # SQS' default
+
+
+def props_without_processing() -> dict:
+    return {"name": "acme", "sources": [{"name": "gh", "model": Body}]}
+
+
+def test_ingest_only_source_has_no_scheme_headers() -> None:
+    source = parse_props(WebhookIngestProps, props_without_processing()).sources[0]
+    assert source.attribute_headers == () and source.delivery_header is None
+
+
+@pytest.mark.parametrize(
+    ("processing", "source", "expected"),
+    [
+        ({"scheme": "gitlab", "process_function_arn": ARN}, {}, "scheme 'gitlab' is not one the verifier implements"),
+        ({"scheme": "github"}, {}, "set exactly one of process_code_dir, process_function_arn, process_states"),
+        (
+            {"scheme": "github", "process_function_arn": ARN, "process_states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}},
+            {},
+            "set exactly one of",
+        ),
+        ({"scheme": "github", "process_function_arn": "process"}, {}, "process_function_arn 'process' is not an ARN"),
+        ({"scheme": "github", "process_function_arn": ARN, "secret_arn": "my-secret"}, {}, "secret_arn 'my-secret' is not an ARN"),
+        ({"scheme": "github", "process_code_dir": "/nonexistent"}, {}, "has no handler.py"),
+        ({"scheme": "github", "process_states": {"StartAt": "X", "States": {"A": {"Type": "Succeed"}}}}, {}, "StartAt"),
+        (
+            {"scheme": "github", "process_states": {"StartAt": "Verify", "States": {"Verify": {"Type": "Succeed"}}}},
+            {},
+            "names the workflow uses",
+        ),
+        (
+            {"scheme": "github", "process_function_arn": ARN, "process_policy_statements": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:us-east-1:1:t"}]},
+            {},
+            "process_policy_statements only apply to process_states",
+        ),
+        (
+            {
+                "scheme": "github",
+                "process_states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}},
+                "process_policy_statements": [{"Effect": "Allow", "Action": "sns:*", "Resource": "arn:aws:sns:us-east-1:1:t"}],
+            },
+            {},
+            "allows every action of a service",
+        ),
+        ({"scheme": "github", "process_function_arn": ARN, "batch_size": 100}, {}, "needs batch_window_seconds of at least 1"),
+        ({"scheme": "github", "process_function_arn": ARN, "batch_size": 10001, "batch_window_seconds": 1}, {}, "less than or equal to 10000"),
+        ({"scheme": "github", "process_function_arn": ARN, "batch_window_seconds": 301}, {}, "less than or equal to 300"),
+        ({"scheme": "github", "process_function_arn": ARN, "workflow_timeout_seconds": 301}, {}, "less than or equal to 300"),
+        ({"scheme": "github", "process_function_arn": ARN, "log_retention_days": 10}, {}, "log_retention_days=10"),
+        ({"scheme": "github", "process_function_arn": ARN, "workflow_log_level": "DEBUG"}, {}, "workflow_log_level"),
+        (
+            {"scheme": "github", "process_code_dir": str(PROCESSOR_DIR), "workflow_timeout_seconds": 20},
+            {},
+            "shorter than one record's verify + process (10 + 30 s)",
+        ),
+        (
+            {"scheme": "github", "process_function_arn": ARN, "workflow_timeout_seconds": 5},
+            {},
+            "shorter than verifier_timeout_seconds=10",
+        ),
+        (
+            {"scheme": "github", "process_function_arn": ARN},
+            {"visibility_timeout_seconds": 45},
+            "visibility_timeout_seconds=45 is shorter than the pipe's worst case",
+        ),
+        (
+            {"scheme": "github", "process_function_arn": ARN, "batch_window_seconds": 5},
+            {"fifo": True, "group_id_field": "event"},
+            "SQS FIFO sources take no batching window",
+        ),
+        (
+            {"scheme": "github", "process_function_arn": ARN, "batch_size": 20, "batch_window_seconds": 1},
+            {"fifo": True, "group_id_field": "event"},
+            "a FIFO batch holds at most 10 records",
+        ),
+        (
+            {"scheme": "github", "process_function_arn": ARN, "max_concurrency": 5},
+            {"fifo": True, "group_id_field": "event"},
+            "records are handled one at a time",
+        ),
+        ({"scheme": "github", "process_function_arn": ARN, "tolerence_seconds": 5}, {}, "unknown prop"),
+    ],
+)
+def test_invalid_processing_props(processing: dict, source: dict, expected: str) -> None:
+    message = error_of(props(processing, **source))
+    assert expected in message, message
+    assert message.count("\n  ") == 1, f"one error, not several: {message}"
+
+
+def test_too_long_names_for_the_pipeline_resources_are_refused_before_synth() -> None:
+    # Queue names (80) would fit; the processor's role "<prefix>-<source>-process-lambda" (64) does not.
+    processing = {"scheme": "github", "process_function_arn": ARN}
+    message = error_of({"name": "a" * 30, "sources": [{"name": "b" * 25, "model": Body, "processing": processing}]})
+    assert "-process-lambda" in message and "64 allowed" in message, message
+
+
+def test_pipeline_names_are_stable() -> None:
+    names = pipeline_names("acme", "github")
+    assert (names.verifier, names.processor, names.state_machine, names.pipe) == (
+        "acme-github-verify",
+        "acme-github-process",
+        "acme-github",
+        "acme-github",
+    )
+    assert (names.workflow_role, names.pipe_role, names.secret) == (
+        "acme-github-workflow",
+        "acme-github-pipe",
+        "acme-github/signing-secret",
+    )
+
+
+def test_processor_dir_is_a_usable_code_root() -> None:
+    p = Processing(scheme="github", process_code_dir=Path(PROCESSOR_DIR))
+    assert p.process_code_dir == PROCESSOR_DIR
