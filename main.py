@@ -6,11 +6,16 @@ the state files, so renaming one orphans a deployed stack.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import App
 
-from constructs_lib import WebhookIngest, WebhookIngestProps, WebhookSource
+from constructs_lib import Processing, WebhookIngest, WebhookIngestProps, WebhookSource
 from constructs_lib.stack import WebhookStack
-from examples.models import MailgunEvent
+from examples.models import GitHubEvent, MailgunEvent, User
+
+# The example processing Lambda; replace it with your own code root.
+PROCESSOR = Path(__file__).resolve().parent / "lambda_src" / "processor"
 
 
 def mailgun_fifo(app: App) -> None:
@@ -36,8 +41,57 @@ def mailgun_fifo(app: App) -> None:
     )
 
 
+def users_standard(app: App) -> None:
+    """The CDK article's pattern: POST /webhook -> standard queue (7 days), DLQ after 3
+    receives (14 days) -> pipe -> Express workflow: verify (HMAC, Standard Webhooks) -> process.
+    The body must be a `User`; anything else gets 400 with the validator's reasons."""
+    stack = WebhookStack(app, "users-standard")
+    WebhookIngest(
+        stack,
+        "Webhooks",
+        WebhookIngestProps(
+            name="webhook",
+            sources=(
+                WebhookSource(
+                    name="users",
+                    path="/webhook",
+                    model=User,
+                    max_receive_count=3,
+                    retention_seconds=7 * 86400,
+                    dlq_retention_seconds=14 * 86400,
+                    processing=Processing(scheme="standard-webhooks", process_code_dir=PROCESSOR),
+                ),
+            ),
+        ),
+    )
+
+
+def github(app: App) -> None:
+    """GitHub webhooks: POST /webhooks/github, X-Hub-Signature-256 checked by the verifier,
+    X-GitHub-Delivery kept as the delivery id, the event kind (X-GitHub-Event) forwarded."""
+    stack = WebhookStack(app, "github")
+    WebhookIngest(
+        stack,
+        "Webhooks",
+        WebhookIngestProps(
+            name="github-hooks",
+            sources=(
+                WebhookSource(
+                    name="github",
+                    model=GitHubEvent,
+                    delivery_id_header="X-GitHub-Delivery",
+                    forward_headers=("X-GitHub-Event",),
+                    processing=Processing(scheme="github", process_code_dir=PROCESSOR),
+                ),
+            ),
+        ),
+    )
+
+
 def build(app: App) -> App:
     mailgun_fifo(app)
+    users_standard(app)
+    github(app)
     return app
 
 

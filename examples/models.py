@@ -55,3 +55,28 @@ class User(BaseModel):
     name: str
     age: int = Field(ge=18)
     email: Email
+
+
+class GitHubAccount(BaseModel):
+    """The part of a GitHub user or organization object every event carries."""
+
+    login: str
+    id: int
+
+
+class GitHubRepository(BaseModel):
+    id: int
+    full_name: str
+
+
+class GitHubEvent(BaseModel):
+    """Any GitHub webhook event: the X-GitHub-Event header names its kind, and its fields
+    differ per kind, so the edge only checks what all of them share when present. Other fields
+    are allowed; the signature, not the schema, is what makes a delivery trustworthy.
+    """
+
+    model_config = ConfigDict(strict=True)
+
+    action: str | None = Field(default=None, description="What happened, for events that have sub-kinds.")
+    sender: GitHubAccount | None = Field(default=None, description="Who triggered the event.")
+    repository: GitHubRepository | None = Field(default=None, description="The repository, for repository events.")

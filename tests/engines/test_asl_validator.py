@@ -116,3 +116,18 @@ def test_a_missing_validator_is_an_error_that_says_how_to_install_it(
     monkeypatch.setattr(asl, "ROOT", tmp_path)
     with pytest.raises(asl.AslValidatorMissing, match=r"make test.*npm ci"):
         asl.validate(DEFINITIONS["lambda process"])
+
+
+def test_every_synthesized_state_machine_passes_the_validator(synth) -> None:
+    """The definitions exactly as the stacks hold them (Terraform references left in place as
+    strings, which is what they are until Terraform evaluates them)."""
+    from support.synth import json_document, resources
+
+    definitions = {
+        f"{name}/{machine_id}": json_document(machine["definition"])
+        for name in synth.stack_names
+        for machine_id, machine in resources(synth.stack(name), "aws_sfn_state_machine").items()
+    }
+    assert len(definitions) >= 2
+    results = validate_many(definitions)
+    assert {name: r.errors for name, r in results.items() if not r.valid} == {}
