@@ -251,7 +251,9 @@ def verdict(record: Record, config: Config, cache: SecretCache, now: float | Non
     }
 
 
-def _verify(config: Config, secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float | None) -> None:
+def _verify(
+    config: Config, secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float | None
+) -> None:
     signatures.verify(config.scheme, secrets, headers, body, now=now, tolerance_s=config.tolerance_s)
 
 

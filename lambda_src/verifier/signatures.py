@@ -9,15 +9,24 @@ instead: no request could ever pass, so it is a fault to fix, not a verdict.
 
 Schemes (each from the provider's own documentation; the test vectors cite the pages):
 
-| scheme            | headers read                                   | signed content              | encoding |
-| ----------------- | ---------------------------------------------- | --------------------------- | -------- |
-| github            | X-Hub-Signature-256: sha256=<hex>              | body                        | hex      |
-| stripe            | Stripe-Signature: t=<ts>,v1=<hex>[,v1=...]     | "{t}.{body}"                | hex      |
-| standard-webhooks | webhook-id, webhook-timestamp, webhook-signature "v1,<b64> v1,<b64>" (or the svix- names) | "{id}.{ts}.{body}" | base64 |
-| shopify           | X-Shopify-Hmac-Sha256: <b64>                   | body                        | base64   |
-| slack             | X-Slack-Request-Timestamp, X-Slack-Signature: v0=<hex> | "v0:{ts}:{body}"    | hex      |
-| mailgun           | none: the JSON body holds {"signature": {"timestamp", "token", "signature"}} | "{timestamp}{token}" | hex |
-| basic             | Authorization: Basic base64(user:password)     | (no HMAC; the credential)   | -        |
+- github: `X-Hub-Signature-256: sha256=<hex>` over the body.
+  https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+- stripe: `Stripe-Signature: t=<ts>,v1=<hex>[,v1=<hex>...][,v0=...]` over "{t}.{body}".
+  https://stripe.com/docs/webhooks/signatures#verify-manually
+- standard-webhooks (Svix and others): `webhook-id`, `webhook-timestamp`, `webhook-signature:
+  v1,<base64>[ v1,<base64>...]` over "{id}.{timestamp}.{body}"; the `svix-` names are read
+  when the `webhook-` ones are absent. https://www.standardwebhooks.com/ and
+  https://docs.svix.com/receiving/verifying-payloads/how-manual
+- shopify: `X-Shopify-Hmac-Sha256: <base64>` over the body.
+  https://shopify.dev/docs/apps/build/webhooks/verify-deliveries
+- slack: `X-Slack-Request-Timestamp`, `X-Slack-Signature: v0=<hex>` over "v0:{ts}:{body}".
+  https://api.slack.com/authentication/verifying-requests-from-slack
+- mailgun: no header; the JSON body holds `{"signature": {"timestamp", "token", "signature"}}`,
+  hex over "{timestamp}{token}" (legacy form-encoded webhooks are not supported). Mailgun's
+  signature does not cover the event data: within the window a captured signature object
+  verifies beside any event, so processing should also deduplicate on the token.
+  https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks
+- basic: `Authorization: Basic base64(user:password)`, compared with the secret; no HMAC.
 
 All HMACs are HMAC-SHA256. The key is the secret's UTF-8 bytes, except standard-webhooks,
 whose secret is base64 (`whsec_` prefix optional, as the standardwebhooks library accepts it)

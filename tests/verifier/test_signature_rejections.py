@@ -72,7 +72,9 @@ def default_secret(scheme: str) -> str:
     return {"standard-webhooks": WH_SECRET, "basic": BASIC_SECRET}.get(scheme, SECRET)
 
 
-def reason_of(scheme: str, headers: dict[str, str], body: bytes, *, secret: object = None, now: float = NOW) -> str | None:
+def reason_of(
+    scheme: str, headers: dict[str, str], body: bytes, *, secret: object = None, now: float = NOW
+) -> str | None:
     try:
         signatures.verify(scheme, secret or default_secret(scheme), headers, body, now=now, tolerance_s=TOLERANCE)
     except signatures.SignatureError as error:
@@ -338,7 +340,8 @@ def test_svix_header_names() -> None:
 def test_configuration_errors_raise_value_error(scheme: str, secret: object) -> None:
     headers, body = sign("github", BODY)
     with pytest.raises(ValueError) as raised:
-        signatures.verify(scheme, secret, {**headers, "Authorization": "Basic eDp5"}, body, now=NOW)  # type: ignore[arg-type]
+        headers = {**headers, "Authorization": "Basic eDp5"}
+        signatures.verify(scheme, secret, headers, body, now=NOW)  # type: ignore[arg-type]
     assert not isinstance(raised.value, signatures.SignatureError)
 
 
@@ -355,7 +358,12 @@ def _module_constant(name: str) -> object:
     """The constant as the construct library reads it: from the file, without importing it."""
     tree = ast.parse(Path(CODE_ROOT / "signatures.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        if isinstance(node, ast.AnnAssign):
+            target = node.target
+        elif isinstance(node, ast.Assign):
+            target = node.targets[0]
+        else:
+            continue
         if isinstance(target, ast.Name) and target.id == name:
             return ast.literal_eval(node.value)
     raise LookupError(name)
@@ -404,6 +412,8 @@ def test_delivery_ids() -> None:
     assert signatures.delivery_id("basic", {"Authorization": "Basic eDp5"}, {"id": "x"}) is None
     assert signatures.delivery_id("github", {}, {"id": "not from the body"}) is None
     # An override header wins, and the scheme's own still serves when it is absent.
-    assert signatures.delivery_id("shopify", {"X-Shopify-Event-Id": "e-1", "X-Shopify-Webhook-Id": "w-1"}, None, header="X-Shopify-Event-Id") == "e-1"
-    assert signatures.delivery_id("shopify", {"X-Shopify-Webhook-Id": "w-1"}, None, header="X-Shopify-Event-Id") == "w-1"
+    both = {"X-Shopify-Event-Id": "e-1", "X-Shopify-Webhook-Id": "w-1"}
+    assert signatures.delivery_id("shopify", both, None, header="X-Shopify-Event-Id") == "e-1"
+    only_default = {"X-Shopify-Webhook-Id": "w-1"}
+    assert signatures.delivery_id("shopify", only_default, None, header="X-Shopify-Event-Id") == "w-1"
     assert signatures.delivery_id("stripe", {}, ["not", "an", "object"]) is None

@@ -15,7 +15,11 @@ FIXTURES = {
     "github": ("github", "It's a Secret to Everybody", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
     "github_form": ("github", "It's a Secret to Everybody", "a0d2e4b8-cc78-11e3-81ab-4c9367dc0958"),
     "stripe": ("stripe", "whsec_test_fixture_8Jc2kqXH4Zt0", "evt_1NG8Du2eZvKYlo2CUI79vXWy"),
-    "standard_webhooks": ("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+    "standard_webhooks": (
+        "standard-webhooks",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    ),
     "svix": ("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
     "shopify": ("shopify", "shpss_fixture_4f0c1b2a", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"),
     "slack": ("slack", "8f742231b10e8888abcd99yyyzzz85a5", "Ev08MFMKH6"),
