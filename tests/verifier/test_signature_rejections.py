@@ -1,0 +1,419 @@
+"""Every way a request can fail, per scheme, with the exact reason a user sees.
+
+Requests are signed here with hashlib/hmac written out per provider document (and checked
+against OpenSSL and the providers' libraries in test_signature_oracles), never with
+signatures.py itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from verifier_modules import CODE_ROOT, signatures
+
+NOW = 1_736_937_600
+TOLERANCE = 300
+SECRET = "s3cret-Ünïcode-🔑"  # non-ASCII on purpose: keys are the secret's UTF-8 bytes
+WH_SECRET = "whsec_" + base64.b64encode(b"standard webhooks key bytes").decode()
+BASIC_SECRET = "hooks:pässword"
+MIB_BODY = json.dumps({"blob": "x" * (1 << 20)}).encode()
+BODY = json.dumps({"id": "evt_42", "note": "naïve café 🎉\nsecond line"}, ensure_ascii=False).encode()
+
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def _key(scheme: str, secret: str) -> bytes:
+    if scheme == "standard-webhooks":
+        return base64.b64decode(secret.removeprefix("whsec_"))
+    return secret.encode()
+
+
+def sign(scheme: str, body: bytes, *, secret: str | None = None, ts: int = NOW) -> tuple[dict[str, str], bytes]:
+    """Headers and body of a request as the provider would send it."""
+    if scheme == "basic":
+        credential = (secret or BASIC_SECRET).encode()
+        return {"Authorization": "Basic " + base64.b64encode(credential).decode()}, body
+    secret = secret or (WH_SECRET if scheme == "standard-webhooks" else SECRET)
+    key = _key(scheme, secret)
+    if scheme == "github":
+        return {"X-Hub-Signature-256": "sha256=" + _hmac(key, body).hex()}, body
+    if scheme == "stripe":
+        return {"Stripe-Signature": f"t={ts},v1=" + _hmac(key, f"{ts}.".encode() + body).hex()}, body
+    if scheme == "standard-webhooks":
+        signature = base64.b64encode(_hmac(key, f"msg_1.{ts}.".encode() + body)).decode()
+        return {"webhook-id": "msg_1", "webhook-timestamp": str(ts), "webhook-signature": f"v1,{signature}"}, body
+    if scheme == "shopify":
+        return {"X-Shopify-Hmac-Sha256": base64.b64encode(_hmac(key, body)).decode()}, body
+    if scheme == "slack":
+        signature = "v0=" + _hmac(key, f"v0:{ts}:".encode() + body).hex()
+        return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": signature}, body
+    if scheme == "mailgun":
+        token = "e0b5477167110d68991efc6b9f89f0a11066af27834600e123"
+        signature = _hmac(key, f"{ts}{token}".encode()).hex()
+        document = {
+            "signature": {"timestamp": str(ts), "token": token, "signature": signature},
+            "event-data": {"id": "ev-1", "body": body.decode("utf-8")},
+        }
+        return {}, json.dumps(document, ensure_ascii=False).encode()
+    raise AssertionError(scheme)
+
+
+def default_secret(scheme: str) -> str:
+    return {"standard-webhooks": WH_SECRET, "basic": BASIC_SECRET}.get(scheme, SECRET)
+
+
+def reason_of(
+    scheme: str, headers: dict[str, str], body: bytes, *, secret: object = None, now: float = NOW
+) -> str | None:
+    try:
+        signatures.verify(scheme, secret or default_secret(scheme), headers, body, now=now, tolerance_s=TOLERANCE)
+    except signatures.SignatureError as error:
+        assert error.reason in signatures.REASONS
+        return error.reason
+    return None
+
+
+TIMED = ("stripe", "standard-webhooks", "slack", "mailgun")
+HEADER_SIGNED = ("github", "stripe", "standard-webhooks", "shopify", "slack")
+
+
+@pytest.mark.parametrize("scheme", signatures.SCHEMES)
+@pytest.mark.parametrize("body", [BODY, b"", MIB_BODY], ids=["non-ascii", "empty", "1MiB"])
+def test_genuine_requests_pass(scheme: str, body: bytes) -> None:
+    headers, body = sign(scheme, body)
+    assert reason_of(scheme, headers, body) is None
+
+
+@pytest.mark.parametrize("scheme", signatures.SCHEMES)
+def test_header_names_are_case_insensitive(scheme: str) -> None:
+    headers, body = sign(scheme, BODY)
+    for transform in (str.lower, str.upper, str.title):
+        assert reason_of(scheme, {transform(k): v for k, v in headers.items()}, body) is None
+
+
+@pytest.mark.parametrize("scheme", [s for s in signatures.SCHEMES if s != "basic"])
+def test_tampered_body_fails(scheme: str) -> None:
+    headers, body = sign(scheme, BODY)
+    if scheme == "mailgun":
+        # Mailgun signs timestamp + token only: the event data is not covered, by design of
+        # the provider. What it does cover is the token.
+        body = body.replace(b"e0b5477167", b"f0b5477167")
+    else:
+        body = body.replace("café".encode(), b"cafe")
+    assert reason_of(scheme, headers, body) == "bad_signature"
+
+
+def flip_last_signature_char(scheme: str, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
+    def flip(text: str, index: int = -1) -> str:
+        position = index % len(text)
+        replacement = "A" if text[position] != "A" else "B"
+        if text[position] in "0123456789abcdef":
+            replacement = "0" if text[position] != "0" else "1"
+        return text[:position] + replacement + text[position + 1 :]
+
+    if scheme == "mailgun":
+        document = json.loads(body)
+        document["signature"]["signature"] = flip(document["signature"]["signature"])
+        return headers, json.dumps(document, ensure_ascii=False).encode()
+    name = {"standard-webhooks": "webhook-signature", "slack": "X-Slack-Signature"}.get(scheme) or next(iter(headers))
+    # The last base64 characters before the padding carry unused bits, and a change there can
+    # decode to the same bytes; change one well inside instead.
+    index = -5 if headers[name].endswith("=") else -1
+    return {**headers, name: flip(headers[name], index)}, body
+
+
+@pytest.mark.parametrize("scheme", signatures.SCHEMES)
+def test_tampered_signature_fails(scheme: str) -> None:
+    headers, body = flip_last_signature_char(scheme, *sign(scheme, BODY))
+    # For basic the "signature" is the credential; a changed character is a wrong password,
+    # unless it breaks the base64, which the B/A swap never does.
+    assert reason_of(scheme, headers, body) == "bad_signature"
+
+
+@pytest.mark.parametrize("scheme", signatures.SCHEMES)
+def test_wrong_secret_fails(scheme: str) -> None:
+    headers, body = sign(scheme, BODY)
+    other = {"standard-webhooks": "whsec_" + base64.b64encode(b"another key").decode(), "basic": "hooks:other"}
+    assert reason_of(scheme, headers, body, secret=other.get(scheme, "another secret")) == "bad_signature"
+
+
+@pytest.mark.parametrize("scheme", TIMED)
+@pytest.mark.parametrize(
+    ("offset", "reason"),
+    [
+        (-TOLERANCE, None),
+        (-TOLERANCE - 1, "timestamp_expired"),
+        (TOLERANCE, None),
+        (TOLERANCE + 1, "timestamp_in_future"),
+        (-10 * 365 * 86400, "timestamp_expired"),
+    ],
+)
+def test_replay_window_is_inclusive_at_the_tolerance(scheme: str, offset: int, reason: str | None) -> None:
+    headers, body = sign(scheme, BODY, ts=NOW + offset)
+    assert reason_of(scheme, headers, body) == reason
+
+
+@pytest.mark.parametrize("scheme", TIMED)
+def test_expired_forgery_is_a_bad_signature_not_a_replay(scheme: str) -> None:
+    """The signature is checked first, so timestamp reasons only ever describe real requests."""
+    headers, body = flip_last_signature_char(scheme, *sign(scheme, BODY, ts=NOW - 3600))
+    assert reason_of(scheme, headers, body) == "bad_signature"
+
+
+@pytest.mark.parametrize("scheme", HEADER_SIGNED + ("basic",))
+def test_missing_headers(scheme: str) -> None:
+    headers, body = sign(scheme, BODY)
+    for name in headers:
+        rest = {k: v for k, v in headers.items() if k != name}
+        assert reason_of(scheme, rest, body) == "missing_header", name
+        assert reason_of(scheme, {**rest, name: "  "}, body) == "missing_header", name
+
+
+MALFORMED: dict[str, list[Callable[[dict[str, str]], dict[str, str]]]] = {
+    "github": [
+        lambda h: {"X-Hub-Signature-256": h["X-Hub-Signature-256"].removeprefix("sha256=")},
+        lambda h: {"X-Hub-Signature-256": "sha1=" + h["X-Hub-Signature-256"][7:]},
+        lambda h: {"X-Hub-Signature-256": h["X-Hub-Signature-256"][:-2]},
+        lambda h: {"X-Hub-Signature-256": h["X-Hub-Signature-256"][:-1] + "g"},
+    ],
+    "stripe": [
+        lambda h: {"Stripe-Signature": h["Stripe-Signature"].split(",")[1]},  # no t=
+        lambda h: {"Stripe-Signature": h["Stripe-Signature"].split(",")[0]},  # no v1=
+        lambda h: {"Stripe-Signature": h["Stripe-Signature"].replace("t=", "t=x")},
+        lambda h: {"Stripe-Signature": h["Stripe-Signature"].replace("t=", "t=1.")},
+        lambda h: {"Stripe-Signature": h["Stripe-Signature"] + ",t=1"},
+        lambda h: {"Stripe-Signature": "garbage"},
+        lambda h: {"Stripe-Signature": h["Stripe-Signature"].split(",")[0] + ",v1=zz"},
+    ],
+    "standard-webhooks": [
+        lambda h: {**h, "webhook-timestamp": "1736937600.5"},
+        lambda h: {**h, "webhook-timestamp": "-1736937600"},
+        lambda h: {**h, "webhook-timestamp": "9" * 5000},
+        lambda h: {**h, "webhook-signature": "v2," + h["webhook-signature"][3:]},
+        lambda h: {**h, "webhook-signature": h["webhook-signature"][3:]},
+        lambda h: {**h, "webhook-signature": "v1,not base64!"},
+    ],
+    "shopify": [
+        lambda h: {"X-Shopify-Hmac-Sha256": "not base64!"},
+        lambda h: {"X-Shopify-Hmac-Sha256": base64.b64encode(b"short").decode()},
+        lambda h: {"X-Shopify-Hmac-Sha256": hashlib.sha256(b"hex, not base64").hexdigest()},
+    ],
+    "slack": [
+        lambda h: {**h, "X-Slack-Request-Timestamp": "yesterday"},
+        lambda h: {**h, "X-Slack-Request-Timestamp": "١٧٣٦٩٣٧٦٠٠"},  # Arabic-Indic digits
+        lambda h: {**h, "X-Slack-Signature": "v1=" + h["X-Slack-Signature"][3:]},
+        lambda h: {**h, "X-Slack-Signature": h["X-Slack-Signature"][3:]},
+    ],
+    "basic": [
+        lambda h: {"Authorization": "Bearer " + h["Authorization"][6:]},
+        lambda h: {"Authorization": "Basic"},
+        lambda h: {"Authorization": "Basic !!!"},
+        lambda h: {"Authorization": "Basic " + base64.b64encode(b"no colon").decode()},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("scheme", "index"), [(scheme, i) for scheme, cases in MALFORMED.items() for i in range(len(cases))]
+)
+def test_malformed_headers(scheme: str, index: int) -> None:
+    headers, body = sign(scheme, BODY)
+    assert reason_of(scheme, MALFORMED[scheme][index](headers), body) == "malformed_header"
+
+
+def test_basic_scheme_name_is_case_insensitive() -> None:
+    headers, body = sign("basic", BODY)
+    assert reason_of("basic", {"authorization": "bAsIc " + headers["Authorization"][6:]}, body) is None
+
+
+def _mailgun_variant(change: Callable[[dict], object]) -> bytes:
+    _, body = sign("mailgun", BODY)
+    document = json.loads(body)
+    result = change(document)
+    return result if isinstance(result, bytes) else json.dumps(document).encode()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: b"timestamp=1&token=x&signature=y",  # the legacy form-encoded webhooks
+        lambda d: b"\xff\xfe not utf-8",
+        lambda d: b"[" * 100_000,
+        lambda d: json.dumps([d]).encode(),
+        lambda d: d.pop("signature"),
+        lambda d: d.__setitem__("signature", "abc"),
+        lambda d: d["signature"].pop("token"),
+        lambda d: d["signature"].pop("signature"),
+        lambda d: d["signature"].__setitem__("timestamp", "soon"),
+        lambda d: d["signature"].__setitem__("timestamp", True),
+        lambda d: d["signature"].__setitem__("signature", "ab" * 31),
+        lambda d: d["signature"].__setitem__("parent-signature", None),
+    ],
+)
+def test_mailgun_malformed_bodies(change: Callable[[dict], object]) -> None:
+    assert reason_of("mailgun", {}, _mailgun_variant(change)) == "malformed_body"
+
+
+def test_mailgun_integer_timestamp_and_parent_signature() -> None:
+    """Mailgun's table types the timestamp as int; and a subaccount's event verifies with the
+    primary account's key through parent-signature."""
+    _, body = sign("mailgun", BODY)
+    document = json.loads(body)
+    document["signature"]["timestamp"] = NOW
+    assert reason_of("mailgun", {}, json.dumps(document).encode()) is None
+
+    parent_key = "primary-account-key"
+    signed = f"{NOW}{document['signature']['token']}".encode()
+    document["signature"]["parent-signature"] = _hmac(parent_key.encode(), signed).hex()
+    assert reason_of("mailgun", {}, json.dumps(document).encode(), secret=parent_key) is None
+    assert reason_of("mailgun", {}, json.dumps(document).encode(), secret="neither") == "bad_signature"
+
+
+@pytest.mark.parametrize("scheme", signatures.SCHEMES)
+def test_rotated_secrets(scheme: str) -> None:
+    """During rotation old and new are both configured and both pass; once the old one is
+    removed, what it signed fails."""
+    if scheme == "standard-webhooks":
+        old, new = ("whsec_" + base64.b64encode(k).decode() for k in (b"old key", b"new key"))
+    elif scheme == "basic":
+        old, new = "hooks:old-password", "hooks:new-password"
+    else:
+        old, new = "old secret", "new secret"
+    for secret in (old, new):
+        headers, body = sign(scheme, BODY, secret=secret)
+        assert reason_of(scheme, headers, body, secret=[new, old]) is None
+    headers, body = sign(scheme, BODY, secret=old)
+    assert reason_of(scheme, headers, body, secret=[new]) == "bad_signature"
+
+
+def test_stripe_and_standard_webhooks_take_several_signatures_in_one_header() -> None:
+    for scheme, name, join in (("stripe", "Stripe-Signature", ","), ("standard-webhooks", "webhook-signature", " ")):
+        first = "whsec_" + base64.b64encode(b"first").decode()
+        second = "whsec_" + base64.b64encode(b"second").decode()
+        a, body = sign(scheme, BODY, secret=first)
+        b, _ = sign(scheme, BODY, secret=second)
+        extra = b[name].split(",", 1)[1] if scheme == "stripe" else b[name]
+        headers = {**a, name: a[name] + join + extra}
+        assert reason_of(scheme, headers, body, secret=second) is None
+        assert reason_of(scheme, headers, body, secret=first) is None
+
+
+def test_a_malformed_entry_does_not_hide_a_good_one() -> None:
+    headers, body = sign("standard-webhooks", BODY)
+    headers["webhook-signature"] = "v1,@@@ v1 " + headers["webhook-signature"]
+    assert reason_of("standard-webhooks", headers, body) is None
+    headers, body = sign("stripe", BODY)
+    headers["Stripe-Signature"] += ",v1=short"
+    assert reason_of("stripe", headers, body) is None
+
+
+def test_svix_header_names() -> None:
+    headers, body = sign("standard-webhooks", BODY)
+    svix = {k.replace("webhook-", "svix-"): v for k, v in headers.items()}
+    assert reason_of("standard-webhooks", svix, body) is None
+    # webhook- names win when both are present: a bad svix- set beside them is not read.
+    assert reason_of("standard-webhooks", {**headers, "svix-signature": "v1,AAAA"}, body) is None
+
+
+@pytest.mark.parametrize(
+    ("scheme", "secret"),
+    [
+        ("nonesuch", SECRET),
+        ("github", ""),
+        ("github", []),
+        ("github", ["ok", ""]),
+        ("standard-webhooks", "whsec_not base64!"),
+        ("standard-webhooks", "whsec_"),
+        ("basic", "no-colon"),
+    ],
+)
+def test_configuration_errors_raise_value_error(scheme: str, secret: object) -> None:
+    headers, body = sign("github", BODY)
+    with pytest.raises(ValueError) as raised:
+        headers = {**headers, "Authorization": "Basic eDp5"}
+        signatures.verify(scheme, secret, headers, body, now=NOW)  # type: ignore[arg-type]
+    assert not isinstance(raised.value, signatures.SignatureError)
+
+
+def test_tolerance_must_be_a_non_negative_integer() -> None:
+    headers, body = sign("github", BODY)
+    with pytest.raises(ValueError):
+        signatures.verify("github", SECRET, headers, body, tolerance_s=-1)
+
+
+# --- the tables the construct reads at synth time ----------------------------------------
+
+
+def _module_constant(name: str) -> object:
+    """The constant as the construct library reads it: from the file, without importing it."""
+    tree = ast.parse(Path(CODE_ROOT / "signatures.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign):
+            target = node.target
+        elif isinstance(node, ast.Assign):
+            target = node.targets[0]
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == name:
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
+
+
+def test_header_tables_are_literals_that_cover_every_scheme() -> None:
+    assert _module_constant("SCHEMES") == signatures.SCHEMES
+    assert _module_constant("SCHEME_HEADERS") == dict(signatures.SCHEME_HEADERS)
+    assert _module_constant("DELIVERY_ID_HEADERS") == dict(signatures.DELIVERY_ID_HEADERS)
+    assert set(signatures.SCHEME_HEADERS) == set(signatures.SCHEMES) == set(signatures.DELIVERY_ID_HEADERS)
+
+
+@pytest.mark.parametrize("scheme", signatures.SCHEMES)
+def test_forwarded_headers_fit_in_sqs_message_attributes(scheme: str) -> None:
+    """SQS takes at most 10 message attributes; a source forwards the scheme's headers and
+    its delivery-id header."""
+    headers = set(signatures.SCHEME_HEADERS[scheme]) | {signatures.DELIVERY_ID_HEADERS[scheme]} - {None}
+    assert len(headers) <= 10
+    for name in headers:
+        # SQS attribute names: letters, digits, hyphen, underscore, period.
+        assert name and all(c.isascii() and (c.isalnum() or c in "-_.") for c in name), name
+
+
+@pytest.mark.parametrize("scheme", [s for s in signatures.SCHEMES if s != "mailgun"])
+def test_scheme_headers_are_exactly_what_verification_reads(scheme: str) -> None:
+    """Forwarding only SCHEME_HEADERS is enough for a genuine request to pass."""
+    headers, body = sign(scheme, BODY)
+    if scheme == "standard-webhooks":
+        headers = {**headers, **{k.replace("webhook-", "svix-"): v for k, v in headers.items()}}
+    canonical = {name.lower(): name for name in signatures.SCHEME_HEADERS[scheme]}
+    assert {k.lower() for k in headers} <= set(canonical)
+    forwarded = {canonical[k.lower()]: v for k, v in headers.items()}
+    assert reason_of(scheme, forwarded, body) is None
+
+
+def test_delivery_ids() -> None:
+    stripe_event = {"id": "evt_1", "object": "event"}
+    assert signatures.delivery_id("github", {"x-github-delivery": "d-1"}, None) == "d-1"
+    assert signatures.delivery_id("stripe", {}, stripe_event) == "evt_1"
+    assert signatures.delivery_id("standard-webhooks", {"webhook-id": "msg_1", "svix-id": "msg_2"}, None) == "msg_1"
+    assert signatures.delivery_id("standard-webhooks", {"svix-id": "msg_2"}, None) == "msg_2"
+    assert signatures.delivery_id("shopify", {"X-Shopify-Webhook-Id": "w-1"}, {}) == "w-1"
+    assert signatures.delivery_id("slack", {}, {"event_id": "Ev1"}) == "Ev1"
+    assert signatures.delivery_id("mailgun", {}, {"event-data": {"id": "mg-1"}, "signature": {"token": "t"}}) == "mg-1"
+    assert signatures.delivery_id("mailgun", {}, {"event-data": {}, "signature": {"token": "tok"}}) == "tok"
+    assert signatures.delivery_id("basic", {"Authorization": "Basic eDp5"}, {"id": "x"}) is None
+    assert signatures.delivery_id("github", {}, {"id": "not from the body"}) is None
+    # An override header wins, and the scheme's own still serves when it is absent.
+    both = {"X-Shopify-Event-Id": "e-1", "X-Shopify-Webhook-Id": "w-1"}
+    assert signatures.delivery_id("shopify", both, None, header="X-Shopify-Event-Id") == "e-1"
+    only_default = {"X-Shopify-Webhook-Id": "w-1"}
+    assert signatures.delivery_id("shopify", only_default, None, header="X-Shopify-Event-Id") == "w-1"
+    assert signatures.delivery_id("stripe", {}, ["not", "an", "object"]) is None
