@@ -285,6 +285,28 @@ def destroy(workdir: Path, *, localstack: LocalStack | None = None, timeout: flo
     return terraform(workdir, "destroy", "-auto-approve", "-input=false", "-no-color", timeout=timeout)
 
 
+# Resource types whose `terraform destroy` never ends on LocalStack: the provider deletes the
+# attribute and then waits (20 minutes by default) until GetQueueAttributes no longer returns
+# it, but LocalStack keeps answering RedriveAllowPolicy="" (measured with localstack-core
+# 2026.3 and provider 5.100). Forgetting them loses nothing: the queue they belong to is
+# destroyed in the same run.
+LOCALSTACK_DESTROY_HANGS = ("aws_sqs_queue_redrive_allow_policy",)
+
+
+def forget(workdir: Path, kinds: Iterable[str] = LOCALSTACK_DESTROY_HANGS) -> tuple[str, ...]:
+    """`terraform state rm` every resource of the given types, so that a following `destroy`
+    leaves them alone; returns the addresses removed."""
+    workdir = _prepared(workdir)
+    listed = terraform(workdir, "state", "list", "-no-color", timeout=120, check=False)
+    if listed.returncode != 0:  # no state yet: nothing to forget
+        return ()
+    wanted = set(kinds)
+    addresses = tuple(line for line in listed.output.split() if line.split(".")[0] in wanted)
+    if addresses:
+        terraform(workdir, "state", "rm", "-no-color", *addresses, timeout=120)
+    return addresses
+
+
 def output(workdir: Path) -> dict[str, Any]:
     """The root module's outputs after apply, as plain values."""
     run = terraform(Path(workdir), "output", "-json", "-no-color", timeout=120)
