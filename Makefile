@@ -27,11 +27,12 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install synth engines localstack test test-unit clean
+.PHONY: help install synth module engines localstack test test-unit clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
 	@echo "make test    install (environment and test engines), then run every test"
+	@echo "make module  install, then write the Terraform module to $(MODULE_OUT)/"
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -51,6 +52,13 @@ synth: install
 	rm -rf cdktf.out
 	$(PY) main.py
 	@echo "synthesized: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+# The receiver as a plain Terraform module (no provider, no backend) for existing Terraform
+# workflows. MODULE_CONFIG names a Python function returning WebhookIngestProps.
+MODULE_CONFIG ?= examples.module_config:props
+MODULE_OUT ?= dist/terraform-aws-webhook-ingest
+module: install
+	$(PY) -m constructs_lib.module --config $(MODULE_CONFIG) --out $(MODULE_OUT)
 
 # --- test engines -------------------------------------------------------------------------
 # Apache Velocity (the engine API Gateway's mapping templates run on) for template tests.
@@ -80,4 +88,4 @@ test-unit: install
 	$(PY) -m pytest tests/unit
 
 clean:
-	rm -rf cdktf.out .build .pytest_cache .hypothesis
+	rm -rf cdktf.out dist .build .pytest_cache .hypothesis

@@ -293,6 +293,14 @@ def destroy(workdir: Path, *, localstack: LocalStack | None = None, timeout: flo
 LOCALSTACK_DESTROY_HANGS = ("aws_sqs_queue_redrive_allow_policy",)
 
 
+def _resource_type(address: str) -> str:
+    """The resource type of a state address, also inside modules: module.a.aws_x.y -> aws_x."""
+    parts = address.split(".")
+    while parts and parts[0] == "module":
+        parts = parts[2:]
+    return parts[0] if parts else ""
+
+
 def forget(workdir: Path, kinds: Iterable[str] = LOCALSTACK_DESTROY_HANGS) -> tuple[str, ...]:
     """`terraform state rm` every resource of the given types, so that a following `destroy`
     leaves them alone; returns the addresses removed."""
@@ -301,7 +309,7 @@ def forget(workdir: Path, kinds: Iterable[str] = LOCALSTACK_DESTROY_HANGS) -> tu
     if listed.returncode != 0:  # no state yet: nothing to forget
         return ()
     wanted = set(kinds)
-    addresses = tuple(line for line in listed.output.split() if line.split(".")[0] in wanted)
+    addresses = tuple(line for line in listed.output.split() if _resource_type(line) in wanted)
     if addresses:
         terraform(workdir, "state", "rm", "-no-color", *addresses, timeout=120)
     return addresses
