@@ -6,20 +6,58 @@ import json
 from dataclasses import dataclass
 
 from cdktf import Fn, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
     ApiGatewayRestApi,
     ApiGatewayRestApiEndpointConfiguration,
 )
-from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanThrottleSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from . import openapi, policies, vtl
 from .schema import api_gateway_schema, openapi_component
-from .props import WebhookSource
+from .props import WebhookIngestProps, WebhookSource
+
+# What each access log line holds: who called, what happened, how long it took. JSON, so Logs
+# Insights can query it; never the body or headers (signatures, personal data).
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "sourceIp": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "errorMessage": "$context.error.message",
+    "validationError": "$context.error.validationErrorString",
+    "integrationStatus": "$context.integration.status",
+    "integrationError": "$context.integration.error",
+    "integrationLatencyMs": "$context.integration.latency",
+    "latencyMs": "$context.responseLatency",
+}
+# AWS's managed policy for API Gateway's account-level logging role (it creates the execution
+# log groups itself, so the grant cannot name them in advance).
+PUSH_TO_CLOUDWATCH_POLICY = "iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
 @dataclass(frozen=True)
@@ -54,7 +92,9 @@ def send_message_spec(source: WebhookSource) -> vtl.SendMessageSpec:
 class WebhookApi(Construct):
     """REST API whose routes validate bodies and send them to SQS without a Lambda.
 
-    Public attributes: `rest_api`, `role`, `deployment`, `stage`, `invoke_url`.
+    Public attributes: `rest_api`, `role`, `deployment`, `stage`, `invoke_url`,
+    `access_log_group`, `method_settings`, `account` (None unless manage_account_logging_role),
+    `api_key` (None unless api_key_required).
     """
 
     def __init__(
@@ -62,12 +102,12 @@ class WebhookApi(Construct):
         scope: Construct,
         id_: str,
         *,
-        name: str,
-        stage_name: str,
+        props: WebhookIngestProps,
         sources: list[ApiSource],
-        tags: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
+        name, stage_name, tags = props.name, props.stage_name, props.tags
+        partition = _arn_part(sources[0].queue.arn, 1)
         self.role = IamRole(
             self,
             "Role",
@@ -100,7 +140,13 @@ class WebhookApi(Construct):
             )
             for s in sources
         ]
-        document = openapi.build_openapi(name, routes, description=f"Webhook ingest: {name}")
+        document = openapi.build_openapi(
+            name,
+            routes,
+            description=f"Webhook ingest: {name}",
+            api_key=props.api_key_required,
+            allowed_source_ips=list(props.allowed_source_ips) or None,
+        )
         self.rest_api = ApiGatewayRestApi(
             self,
             "RestApi",
@@ -119,12 +165,81 @@ class WebhookApi(Construct):
             triggers={"redeployment": Fn.sha256(self.rest_api.body)},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
+        self.account: ApiGatewayAccount | None = None
+        if props.manage_account_logging_role:
+            # API Gateway writes stage logs with one role set per account and region.
+            logging_role = IamRole(
+                self,
+                "LoggingRole",
+                name=f"{name}-apigw-logs",
+                description="Lets API Gateway write access and execution logs to CloudWatch Logs",
+                assume_role_policy=json.dumps(policies.assume_role_policy("apigateway.amazonaws.com")),
+                tags=tags or None,
+            )
+            attachment = IamRolePolicyAttachment(
+                self,
+                "LoggingRolePolicy",
+                role=logging_role.name,
+                policy_arn=f"arn:{partition}:{PUSH_TO_CLOUDWATCH_POLICY}",
+            )
+            self.account = ApiGatewayAccount(
+                self, "Account", cloudwatch_role_arn=logging_role.arn, depends_on=[attachment]
+            )
+        self.access_log_group = CloudwatchLogGroup(
+            self,
+            "AccessLogGroup",
+            name=f"/aws/apigateway/{name}/{stage_name}/access",
+            retention_in_days=props.access_log_retention_days,
+            tags=tags or None,
+        )
         self.stage = ApiGatewayStage(
             self,
             "Stage",
             rest_api_id=self.rest_api.id,
             deployment_id=self.deployment.id,
             stage_name=stage_name,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=self.access_log_group.arn,
+                format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+            ),
+            xray_tracing_enabled=props.tracing,
             tags=tags or None,
+            depends_on=[self.account] if self.account is not None else None,
         )
+        self.method_settings = ApiGatewayMethodSettings(
+            self,
+            "MethodSettings",
+            rest_api_id=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                logging_level=props.execution_log_level,
+                # Request and response bodies never go to the logs: they hold signatures and
+                # personal data.
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                throttling_rate_limit=props.throttle_rate_limit,
+                throttling_burst_limit=props.throttle_burst_limit,
+            ),
+        )
+        if props.web_acl_arn is not None:
+            Wafv2WebAclAssociation(
+                self, "WebAcl", resource_arn=self.stage.arn, web_acl_arn=props.web_acl_arn
+            )
+        self.api_key: ApiGatewayApiKey | None = None
+        if props.api_key_required:
+            self.api_key = ApiGatewayApiKey(self, "ApiKey", name=f"{name}-providers", tags=tags or None)
+            plan = ApiGatewayUsagePlan(
+                self,
+                "UsagePlan",
+                name=f"{name}-providers",
+                api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api.id, stage=self.stage.stage_name)],
+                throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                    rate_limit=props.throttle_rate_limit, burst_limit=props.throttle_burst_limit
+                ),
+                tags=tags or None,
+            )
+            ApiGatewayUsagePlanKey(
+                self, "UsagePlanKey", key_id=self.api_key.id, key_type="API_KEY", usage_plan_id=plan.id
+            )
         self.invoke_url = self.stage.invoke_url

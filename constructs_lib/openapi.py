@@ -27,6 +27,15 @@ JSON = "application/json"
 # integrations. Two patterns mapped to one status code collide (one is dropped), so success
 # has its own pattern and every other outcome falls to the default, which answers 500.
 SUCCESS_PATTERN = r"2\d{2}"
+# SQS answers 4xx both when it refuses the message itself (a body over the queue's maximum
+# size, characters it does not store) and for faults a retry can cure (a missing queue, KMS
+# throttling). That response answers 502 (the backend failed: retry), and its template turns
+# only the refusals of the body into 413 (see vtl.client_error_response_template). Its own
+# status code, because API Gateway keys integration responses by status code.
+CLIENT_ERROR_PATTERN = r"4\d{2}"
+CLIENT_ERROR_STATUS = "502"
+REFUSED_STATUS = "413"
+API_KEY_SCHEME = "api_key"
 
 
 @dataclass(frozen=True)
@@ -48,8 +57,8 @@ def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name
     return f"arn:{partition}:apigateway:{region}:sqs:path/{account_id}/{queue_name}"
 
 
-def _operation(route: Route) -> dict[str, Any]:
-    return {
+def _operation(route: Route, api_key: bool) -> dict[str, Any]:
+    operation = {
         "operationId": route.operation_id,
         "description": route.description or f"Queue a webhook delivery ({route.model_name}).",
         "requestBody": {
@@ -60,7 +69,9 @@ def _operation(route: Route) -> dict[str, Any]:
         "responses": {
             "200": {"description": "Queued; the body holds the SQS MessageId."},
             "400": {"description": "The body is not JSON or does not match the model."},
-            "500": {"description": "Not queued (SQS refused or failed); retry."},
+            REFUSED_STATUS: {"description": "Not queued: SQS refused this body (too large, or characters it does not store)."},
+            "500": {"description": "Not queued (SQS failed or throttled); retry."},
+            CLIENT_ERROR_STATUS: {"description": "Not queued (SQS refused the request, e.g. its queue is missing); retry."},
         },
         "x-amazon-apigateway-integration": {
             "type": "aws",
@@ -78,6 +89,10 @@ def _operation(route: Route) -> dict[str, Any]:
                     "statusCode": "200",
                     "responseTemplates": {JSON: vtl.success_response_template()},
                 },
+                CLIENT_ERROR_PATTERN: {
+                    "statusCode": CLIENT_ERROR_STATUS,
+                    "responseTemplates": {JSON: vtl.client_error_response_template()},
+                },
                 "default": {
                     "statusCode": "500",
                     "responseTemplates": {JSON: vtl.failure_response_template()},
@@ -85,6 +100,9 @@ def _operation(route: Route) -> dict[str, Any]:
             },
         },
     }
+    if api_key:
+        operation["security"] = [{API_KEY_SCHEME: []}]
+    return operation
 
 
 def gateway_responses() -> dict[str, Any]:
@@ -107,7 +125,35 @@ def gateway_responses() -> dict[str, Any]:
     }
 
 
-def build_openapi(title: str, routes: list[Route], *, description: str = "") -> dict[str, Any]:
+def source_ip_policy(cidrs: list[str]) -> dict[str, Any]:
+    """Resource policy: invoke only from these CIDR ranges (e.g. a provider's published hook
+    addresses). An explicit Deny for every other source address; `execute-api:/*` is the
+    API's own ARN in API Gateway's resource-policy shorthand."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": list(cidrs)}},
+            },
+        ],
+    }
+
+
+def build_openapi(
+    title: str,
+    routes: list[Route],
+    *,
+    description: str = "",
+    api_key: bool = False,
+    allowed_source_ips: list[str] | None = None,
+) -> dict[str, Any]:
+    """The whole REST API. api_key: every route needs an `x-api-key` header of a usage plan's
+    key. allowed_source_ips: CIDR ranges allowed to call; None = any address."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for route in routes:
@@ -115,9 +161,9 @@ def build_openapi(title: str, routes: list[Route], *, description: str = "") -> 
             raise ValueError(f"two routes share the path {route.path!r}")
         if route.model_name in schemas and schemas[route.model_name] != route.schema:
             raise ValueError(f"two different schemas share the model name {route.model_name!r}")
-        paths[route.path] = {"post": _operation(route)}
+        paths[route.path] = {"post": _operation(route, api_key)}
         schemas[route.model_name] = route.schema
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.0.1",
         "info": {"title": title, "version": "1.0", "description": description or title},
         "paths": paths,
@@ -127,6 +173,14 @@ def build_openapi(title: str, routes: list[Route], *, description: str = "") -> 
         },
         "x-amazon-apigateway-gateway-responses": gateway_responses(),
     }
+    if api_key:
+        document["components"]["securitySchemes"] = {
+            API_KEY_SCHEME: {"type": "apiKey", "name": "x-api-key", "in": "header"}
+        }
+        document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    if allowed_source_ips:
+        document["x-amazon-apigateway-policy"] = source_ip_policy(allowed_source_ips)
+    return document
 
 
 # cdktf marks values that Terraform will fill in as `${TfToken[...]}`; those must stay live.

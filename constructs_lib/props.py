@@ -8,6 +8,7 @@ a wrong type) are re-raised as `PropsError` too, so users see one kind of error.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import types
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ __all__ = ["PropsError", "Processing", "WebhookSource", "WebhookIngestProps", "p
 # SQS limits (CreateQueue / SendMessage API reference).
 SQS_QUEUE_NAME_MAX = 80
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
+SQS_MAX_MESSAGE_BYTES = 1048576
+# Step Functions takes at most 256 KiB of input; a body inside a Pipes record is a JSON string,
+# so its quotes and backslashes are escaped. Half of that leaves room for both.
+STEP_FUNCTIONS_INPUT_BYTES = 262144
+PROCESSING_BODY_BYTES = 131072
 IAM_ROLE_NAME_MAX = 64
 # Lambda function, Step Functions state machine and EventBridge pipe name limits.
 LAMBDA_NAME_MAX = 64
@@ -318,6 +324,14 @@ class WebhookSource(BaseModel):
         description="pipe + workflow that verify and process each delivery; None = ingest only "
         "(you consume the queue)",
     )
+    max_body_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        le=SQS_MAX_MESSAGE_BYTES,
+        description="largest body the queue accepts (larger ones get 413); None = 256 KiB, or "
+        "128 KiB with processing (room for the record and its JSON escaping in Step Functions' "
+        "256 KiB input)",
+    )
 
     @property
     def route(self) -> str:
@@ -345,6 +359,12 @@ class WebhookSource(BaseModel):
         for header in delivery + self.signature_headers + self.forward_headers:
             seen.setdefault(header.lower(), header)
         return tuple(seen.values())
+
+    @property
+    def max_message_bytes(self) -> int:
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        return PROCESSING_BODY_BYTES if self.processing is not None else STEP_FUNCTIONS_INPUT_BYTES
 
     @property
     def visibility_timeout(self) -> int:
@@ -415,6 +435,12 @@ class WebhookSource(BaseModel):
             )
         if self.processing is not None:
             self._check_pipeline(self.processing)
+            if self.max_body_bytes is not None and self.max_body_bytes > STEP_FUNCTIONS_INPUT_BYTES:
+                raise ValueError(
+                    f"max_body_bytes={self.max_body_bytes} with processing: the workflow takes at most "
+                    f"{STEP_FUNCTIONS_INPUT_BYTES} bytes of input, so such a body could never be "
+                    "processed; lower max_body_bytes"
+                )
         if self.retention_seconds < self.visibility_timeout:
             raise ValueError(
                 f"retention_seconds={self.retention_seconds} is shorter than the visibility "
@@ -473,11 +499,79 @@ class WebhookIngestProps(BaseModel):
     tags: dict[str, str] = Field(
         default_factory=dict, description="tags on every taggable resource; none"
     )
+    throttle_rate_limit: float = Field(
+        default=100.0,
+        gt=0,
+        le=10000,
+        description="steady requests per second the stage accepts before answering 429; 100",
+    )
+    throttle_burst_limit: int = Field(
+        default=200, ge=1, le=5000, description="requests the stage accepts at once above the rate; 200"
+    )
+    access_log_retention_days: int = Field(
+        default=90, description="days the stage's JSON access log is kept; 90"
+    )
+    execution_log_level: Literal["OFF", "ERROR", "INFO"] = Field(
+        default="ERROR",
+        description="API Gateway execution logging: ERROR = failed requests only (never bodies); "
+        "needs the account's CloudWatch role, see manage_account_logging_role",
+    )
+    manage_account_logging_role: bool = Field(
+        default=True,
+        description="create the role API Gateway writes logs with and set it in the account's API "
+        "Gateway settings (one per account and region); False = it is already set up",
+    )
+    tracing: bool = Field(default=False, description="X-Ray tracing of the stage; False")
+    allowed_source_ips: tuple[str, ...] = Field(
+        default=(),
+        description="CIDR ranges allowed to call the API (e.g. GitHub's published hook ranges), "
+        "enforced by a resource policy; none = any address",
+    )
+    web_acl_arn: str | None = Field(
+        default=None, description="WAFv2 web ACL to associate with the stage; None = no WAF"
+    )
+    api_key_required: bool = Field(
+        default=False,
+        description="require an x-api-key header of the stack's usage plan key (for providers that "
+        "can send custom headers); False",
+    )
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _check_name(value, 40, f"name {value!r} is not a valid resource name prefix", "acme-webhooks")
+
+    @field_validator("access_log_retention_days")
+    @classmethod
+    def _access_log_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"access_log_retention_days={value} is not a retention CloudWatch Logs offers: use one "
+                f"of {sorted(LOG_RETENTION_DAYS)}"
+            )
+        return value
+
+    @field_validator("allowed_source_ips")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(
+                    f"allowed_source_ips entry {cidr!r} is not a CIDR range: write e.g. '192.30.252.0/22' "
+                    "(host bits zero) or '2606:50c0::/32'"
+                ) from None
+        return value
+
+    @field_validator("web_acl_arn")
+    @classmethod
+    def _web_acl(cls, value: str | None) -> str | None:
+        if value is not None and not (re.match(r"^arn:aws[a-zA-Z-]*:wafv2:", value) or value.startswith("${")):
+            raise ValueError(
+                f"web_acl_arn {value!r} is not a WAFv2 web ACL ARN: pass arn:aws:wafv2:<region>:<account>:regional/webacl/..."
+            )
+        return value
 
     @field_validator("stage_name")
     @classmethod
@@ -490,6 +584,11 @@ class WebhookIngestProps(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> WebhookIngestProps:
+        if self.throttle_burst_limit < self.throttle_rate_limit:
+            raise ValueError(
+                f"throttle_burst_limit={self.throttle_burst_limit} is below throttle_rate_limit="
+                f"{self.throttle_rate_limit}: the burst must hold at least one second of the rate"
+            )
         for attr, label in (("name", "source names"), ("route", "routes")):
             values = [getattr(source, attr) for source in self.sources]
             duplicates = sorted({v for v in values if values.count(v) > 1})

@@ -41,6 +41,9 @@ class WebhookQueue(Construct):
             name=name,
             message_retention_seconds=source.retention_seconds,
             visibility_timeout_seconds=source.visibility_timeout,
+            # Explicit (SQS's default grew to 1 MiB in 2025): a body the workflow could never
+            # take is refused by SendMessage, and the API answers 413 instead of queuing it.
+            max_message_size=source.max_message_bytes,
             sqs_managed_sse_enabled=True,
             redrive_policy=json.dumps(
                 policies.redrive_policy(self.dead_letter_queue.arn, source.max_receive_count)

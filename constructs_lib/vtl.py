@@ -31,6 +31,7 @@ __all__ = [
     "send_message_template",
     "success_response_template",
     "failure_response_template",
+    "client_error_response_template",
     "json_path",
 ]
 
@@ -93,6 +94,31 @@ def send_message_template(spec: SendMessageSpec) -> str:
 def success_response_template() -> str:
     """200 body: the SQS MessageId, which a provider's delivery log can show."""
     return '{"id": "$input.path(\'$.SendMessageResponse.SendMessageResult.MessageId\')"}'
+
+
+# SQS error codes that refuse the message itself: sending it again cannot succeed.
+# InvalidParameterValue: larger than the queue's MaximumMessageSize; InvalidMessageContents:
+# characters SQS does not store (SQS API reference, SendMessage errors).
+REFUSED_BODY_ERRORS = ("InvalidParameterValue", "InvalidMessageContents")
+
+
+def client_error_response_template() -> str:
+    """SQS answered 4xx: 413 when it refused this very body, else the failure answer (with the
+    integration response's own status, 502). An engine that ignored the override would still
+    tell the provider to retry rather than to give up.
+    """
+    condition = " || ".join(f'$code == "{code}"' for code in REFUSED_BODY_ERRORS)
+    return (
+        # SQS's JSON errors wrap the error in ErrorResponse (as its answers wrap results in
+        # SendMessageResponse); the bare form is read too. Only one of them is ever present.
+        "#set($code = \"$!input.path('$.ErrorResponse.Error.Code')$!input.path('$.Error.Code')\")"
+        f"#if({condition})"
+        "#set($context.responseOverride.status = 413)"
+        '{"message": "The webhook was not queued: the queue refused its body (larger than the '
+        'queue accepts, or holding characters SQS does not store). Sending it again will not help.", '
+        '"requestId": "$context.requestId"}'
+        "#else" + failure_response_template() + "#end"
+    )
 
 
 def failure_response_template() -> str:

@@ -43,10 +43,8 @@ class WebhookIngest(Construct):
         self.api = WebhookApi(
             self,
             "Api",
-            name=p.name,
-            stage_name=p.stage_name,
+            props=p,
             sources=[ApiSource(source, self.queues[source.name].queue) for source in p.sources],
-            tags=p.tags,
         )
         self.pipelines: dict[str, WebhookPipeline] = {
             source.name: WebhookPipeline(

@@ -20,10 +20,9 @@ import itertools
 import json
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,17 +31,6 @@ from hypothesis import strategies as st
 
 from examples.models import MailgunEvent, MailgunEventType
 from support.localstack import LocalStack
-from support.synth import SynthOutput
-from support.terraform import (
-    LOCALSTACK_DESTROY_HANGS,
-    LOCALSTACK_UNSUPPORTED,
-    apply,
-    destroy,
-    forget,
-    init,
-    output,
-    prepare_workdir,
-)
 
 STACK = "mailgun-fifo"
 OUTPUT_PREFIX = "mailgun_events_mailgun"
@@ -80,33 +68,17 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployed(synth: SynthOutput, localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    """The synthesized stack applied once for this module, destroyed after its last test.
-
-    Module scope, not session: other engine tests share the session's LocalStack and expect
-    it empty once they have destroyed their own stacks."""
-    work = prepare_workdir(
-        synth.stack_dir(STACK), tmp_path_factory.mktemp("ingest") / "stack", exclude=LOCALSTACK_UNSUPPORTED
+def deployed(deployments: dict[str, Any], localstack: LocalStack) -> Deployment:
+    """The synthesized stack as the session applied it (see engines/conftest.py)."""
+    outputs = deployments[STACK].outputs
+    return Deployment(
+        endpoint=localstack.local_url(outputs[f"{OUTPUT_PREFIX}_endpoint"]),
+        queue_url=outputs[f"{OUTPUT_PREFIX}_queue_url"],
+        dlq_url=outputs[f"{OUTPUT_PREFIX}_dlq_url"],
+        dlq_arn=outputs[f"{OUTPUT_PREFIX}_dlq_arn"],
+        outputs=outputs,
+        sqs=localstack.client("sqs"),
     )
-    init(work.path)
-    try:
-        apply(work.path, localstack=localstack)
-        outputs = output(work.path)
-        yield Deployment(
-            endpoint=localstack.local_url(outputs[f"{OUTPUT_PREFIX}_endpoint"]),
-            queue_url=outputs[f"{OUTPUT_PREFIX}_queue_url"],
-            dlq_url=outputs[f"{OUTPUT_PREFIX}_dlq_url"],
-            dlq_arn=outputs[f"{OUTPUT_PREFIX}_dlq_arn"],
-            outputs=outputs,
-            sqs=localstack.client("sqs"),
-        )
-    finally:
-        # The last test deletes the queue behind Terraform's back: refresh drops it from the
-        # state and destroy removes the rest. Queue policies go with their queues; forgetting
-        # them spares the provider's propagation waits (~20 s each, and another ~20 s of
-        # retries reading the policy of the deleted queue).
-        forget(work.path, (*LOCALSTACK_DESTROY_HANGS, "aws_sqs_queue_policy"))
-        destroy(work.path, localstack=localstack)
 
 
 @pytest.fixture
@@ -405,23 +377,49 @@ def test_only_post_is_routed(stack: Deployment) -> None:
     assert_empty(stack.sqs, stack.queue_url)
 
 
-def test_a_body_sqs_cannot_store_answers_500(stack: Deployment) -> None:
+REFUSED_MESSAGE = (
+    "The webhook was not queued: the queue refused its body (larger than the queue accepts, or "
+    "holding characters SQS does not store). Sending it again will not help."
+)
+
+
+def test_a_body_sqs_cannot_store_answers_413(stack: Deployment) -> None:
     """U+FFFF is valid JSON and valid for the model, but not a character SQS stores: SendMessage
-    fails, and the provider must hear 500 (retry later), never a 200 for a message that does
-    not exist."""
+    refuses it, and the provider hears 413 with the reason (a retry cannot help), never a 200
+    for a message that does not exist."""
     body = valid_body(subject="\uffff")
     MailgunEvent.model_validate_json(body)
     answer = send(stack.endpoint, body)
-    assert answer.status == 500, answer
-    assert answer.json() == {"message": FAILURE_MESSAGE, "requestId": answer.headers["x-amzn-requestid"]}
+    assert answer.status == 413, answer
+    assert answer.json() == {"message": REFUSED_MESSAGE, "requestId": answer.headers["x-amzn-requestid"]}
     assert_empty(stack.sqs, stack.queue_url)
 
 
-def test_send_failure_answers_500_not_200(stack: Deployment) -> None:
+def test_a_body_larger_than_the_queue_accepts_answers_413_and_nothing_is_stored(stack: Deployment) -> None:
+    """One byte over the queue's MaximumMessageSize (256 KiB for this ingest-only source): SQS
+    refuses the whole message, so nothing is half-stored, and the provider hears 413."""
+    attributes = stack.sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["MaximumMessageSize"])
+    limit = int(attributes["Attributes"]["MaximumMessageSize"])
+    assert limit == 262144
+    base = valid_body()
+    padding = limit + 1 - len(base) - len(',"padding":""')
+    body = base[:-1] + b',"padding":"' + b"x" * padding + b'"}'
+    assert len(body) == limit + 1
+    MailgunEvent.model_validate_json(body)
+    answer = send(stack.endpoint, body)
+    assert answer.status == 413, answer
+    assert_empty(stack.sqs, stack.queue_url)
+    exactly = base[:-1] + b',"padding":"' + b"x" * (padding - 1) + b'"}'
+    assert send(stack.endpoint, exactly).status == 200
+
+
+def test_send_failure_answers_5xx_not_200(stack: Deployment) -> None:
     """Last in the module (it deletes the queue): when SendMessage fails, the provider gets a
-    5xx and retries, never a 200 for a delivery that was not queued. The body is the
-    documented failure answer, with the request id that finds the request in the logs."""
+    5xx and retries, never a 200 for a delivery that was not queued. SQS answers a missing
+    queue with 400 (QueueDoesNotExist), which is not a refusal of the body: 502, not 413. The
+    body is the documented failure answer, with the request id that finds the request in the
+    logs."""
     stack.sqs.delete_queue(QueueUrl=stack.queue_url)
     answer = send(stack.endpoint, valid_body())
-    assert answer.status == 500, answer
+    assert answer.status == 502, answer
     assert answer.json() == {"message": FAILURE_MESSAGE, "requestId": answer.headers["x-amzn-requestid"]}

@@ -5,64 +5,18 @@ here, `for_each` over two instances, and an apply to LocalStack whose API queues
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from support.localstack import REGION, LocalStack
-from support.synth import node_major
-from support.terraform import (
-    LOCALSTACK_DESTROY_HANGS,
-    LOCALSTACK_UNSUPPORTED,
-    apply,
-    destroy,
-    forget,
-    init,
-    output,
-    prepare_workdir,
-    prune,
-    validate,
-)
+from support.localstack import LocalStack
+from support.terraform import init, validate
 
-ROOT = Path(__file__).resolve().parents[2]
-MODULE = "terraform-aws-webhook-ingest"
-
-
-def make_module(out: Path) -> subprocess.Popen[bytes]:
-    """`make module`'s command, into another directory."""
-    env = {
-        **os.environ,
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major(),
-        "CHECKPOINT_DISABLE": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "constructs_lib.module", "--out", str(out)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-@pytest.fixture(scope="session")
-def modules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two independent `make module` runs, side by side."""
-    base = tmp_path_factory.mktemp("module")
-    outs = (base / "a" / MODULE, base / "b" / MODULE)
-    runs = [make_module(out) for out in outs]
-    for run in runs:
-        log, _ = run.communicate(timeout=300)
-        assert run.returncode == 0, log.decode()[-3000:]
-    return outs
+from support.deployments import MODULE, MODULE_ROOT, ROOT
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -165,39 +119,13 @@ def test_a_bad_prefix_is_refused_by_the_variables_validation(modules: tuple[Path
 # --- apply to LocalStack -------------------------------------------------------------------
 
 
-def pruned_module(module: Path, dest: Path) -> tuple[str, ...]:
-    """A copy of the module without what LocalStack cannot create (and what depends on it)."""
-    shutil.copytree(module, dest)
-    main = json.loads((dest / "main.tf.json").read_text())
-    outputs = json.loads((dest / "outputs.tf.json").read_text())
-    result = prune({**main, **outputs}, LOCALSTACK_UNSUPPORTED)
-    (dest / "main.tf.json").write_text(json.dumps({k: v for k, v in result.config.items() if k != "output"}, indent=2))
-    (dest / "outputs.tf.json").write_text(json.dumps({"output": result.config.get("output", {})}, indent=2))
-    return result.excluded
-
-
 @pytest.fixture(scope="module")
-def applied(modules: tuple[Path, Path], localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    root_config = {
-        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.100.0, < 7.0.0"}}},
-        "provider": {"aws": [{"region": REGION}]},
-        "module": {"webhooks": {"source": f"./{MODULE}", "name_prefix": "modtest", "tags": {"suite": "engines"}}},
-        "output": {
-            "endpoint": {"value": "${module.webhooks.github_endpoint}"},
-            "queue_url": {"value": "${module.webhooks.github_queue_url}"},
-        },
-    }
-    work = prepare_workdir(root_config, tmp_path_factory.mktemp("module-apply") / "root")
-    excluded = pruned_module(modules[0], work.path / MODULE)
-    kinds = {address.split(".")[0] for address in excluded}
-    assert {"aws_lambda_function", "aws_pipes_pipe"} <= kinds, excluded
-    init(work.path)
-    try:
-        apply(work.path, localstack=localstack)
-        yield output(work.path)
-    finally:
-        forget(work.path, (*LOCALSTACK_DESTROY_HANGS, "aws_sqs_queue_policy"))
-        destroy(work.path, localstack=localstack)
+def applied(deployments: dict[str, Any]) -> dict[str, Any]:
+    """Our own root module calling the module, applied by the session (engines/conftest.py)."""
+    deployment = deployments[MODULE_ROOT]
+    kinds = {address.split(".")[0] for address in deployment.excluded}
+    assert {"aws_lambda_function", "aws_pipes_pipe"} <= kinds, deployment.excluded
+    return deployment.outputs
 
 
 def test_a_post_through_the_applied_module_lands_in_sqs(applied: dict[str, Any], localstack: LocalStack) -> None:

@@ -23,10 +23,8 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,16 +33,6 @@ from standardwebhooks.webhooks import Webhook
 from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, resources
-from support.terraform import (
-    LOCALSTACK_DESTROY_HANGS,
-    LOCALSTACK_UNSUPPORTED,
-    apply,
-    destroy,
-    forget,
-    init,
-    output,
-    prepare_workdir,
-)
 from verifier.verifier_modules import handler
 
 STACK = "users-standard"
@@ -63,22 +51,12 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(synth: SynthOutput, localstack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    work = prepare_workdir(synth.stack_dir(STACK), tmp_path_factory.mktemp(STACK) / "stack", exclude=LOCALSTACK_UNSUPPORTED)
-    kinds = sorted({address.split(".")[0] for address in work.pruned.excluded})
-    assert kinds == ["aws_lambda_function", "aws_pipes_pipe"], work.pruned.excluded
-    init(work.path)
-    try:
-        apply(work.path, localstack=localstack)
-        outputs = output(work.path)
-        yield from _deployed(synth, outputs, localstack)
-    finally:
-        # See support.terraform.LOCALSTACK_DESTROY_HANGS; queue policies go with their queues.
-        forget(work.path, (*LOCALSTACK_DESTROY_HANGS, "aws_sqs_queue_policy"))
-        destroy(work.path, localstack=localstack)
-
-
-def _deployed(synth: SynthOutput, outputs: dict[str, Any], localstack: LocalStack) -> Iterator[Deployed]:
+def deployed(synth: SynthOutput, deployments: dict[str, Any], localstack: LocalStack) -> Deployed:
+    """The stack as the session applied it (see engines/conftest.py)."""
+    deployment = deployments[STACK]
+    kinds = sorted({address.split(".")[0] for address in deployment.excluded})
+    assert kinds == ["aws_lambda_function", "aws_pipes_pipe"], deployment.excluded
+    outputs = deployment.outputs
     (verifier,) = [
         f for f in resources(synth.stack(STACK), "aws_lambda_function").values() if f["function_name"].endswith("-verify")
     ]
@@ -86,7 +64,7 @@ def _deployed(synth: SynthOutput, outputs: dict[str, Any], localstack: LocalStac
     # The only reference in it: the secret's ARN, known after apply.
     assert env["WEBHOOK_SECRET_ARN"].startswith("${aws_secretsmanager_secret.")
     env["WEBHOOK_SECRET_ARN"] = outputs[OUTPUT_PREFIX + "secret_arn"]
-    yield Deployed(outputs, env, localstack)
+    return Deployed(outputs, env, localstack)
 
 
 @pytest.fixture

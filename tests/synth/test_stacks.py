@@ -16,10 +16,12 @@ STACKS = {"mailgun-fifo", "users-standard", "github"}
 
 
 def api_role_id(stack: dict) -> str:
+    """The role the SQS integration uses (the other API Gateway role only writes logs)."""
     (role_id,) = [
         k
         for k, role in resources(stack, "aws_iam_role").items()
         if json_document(role["assume_role_policy"])["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+        and role["name"].endswith("-apigw-sqs")
     ]
     return role_id
 
@@ -112,7 +114,7 @@ def test_every_route_is_validated_and_integrated_with_its_own_queue(synth: Synth
         assert not queues[match.group(1)]["name"].split(".")[0].endswith("-dlq"), "routes send to the DLQ"
         assert "MessageBody=$util.urlEncode($input.body)" in integration["requestTemplates"]["application/json"]
         statuses = {r["statusCode"] for r in integration["responses"].values()}
-        assert statuses == {"200", "500"}
+        assert statuses == {"200", "500", "502"}
 
 
 @pytest.mark.parametrize("name", sorted(STACKS))
@@ -168,3 +170,37 @@ def test_outputs_name_endpoint_queue_and_dlq_per_source(synth: SynthOutput, name
     for suffix in ("queue_url", "queue_arn", "dlq_url", "dlq_arn", "endpoint"):
         assert [k for k in outputs if k.endswith(suffix)], suffix
     assert all(o["description"] for o in outputs.values())
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+def test_the_stage_logs_in_json_and_throttles(synth: SynthOutput, name: str) -> None:
+    stack = synth.stack(name)
+    (stage,) = resources(stack, "aws_api_gateway_stage").values()
+    groups = resources(stack, "aws_cloudwatch_log_group")
+    (group_id,) = [k for k in groups if ref("aws_cloudwatch_log_group", k, "arn") == stage["access_log_settings"]["destination_arn"]]
+    assert groups[group_id]["retention_in_days"] == 90
+    fields = json.loads(stage["access_log_settings"]["format"])
+    for key, variable in {
+        "requestId": "$context.requestId",
+        "sourceIp": "$context.identity.sourceIp",
+        "status": "$context.status",
+        "errorMessage": "$context.error.message",
+        "latencyMs": "$context.responseLatency",
+    }.items():
+        assert fields[key] == variable
+    (settings,) = resources(stack, "aws_api_gateway_method_settings").values()
+    assert settings["method_path"] == "*/*"
+    assert settings["settings"] == {
+        "logging_level": "ERROR",
+        "data_trace_enabled": False,
+        "metrics_enabled": True,
+        "throttling_rate_limit": 100,
+        "throttling_burst_limit": 200,
+    }
+    # The account-level logging role, which API Gateway needs before a stage can log.
+    (account,) = resources(stack, "aws_api_gateway_account").values()
+    (attachment,) = resources(stack, "aws_iam_role_policy_attachment").values()
+    assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+    role_ids = [k for k in resources(stack, "aws_iam_role") if ref("aws_iam_role", k, "arn") == account["cloudwatch_role_arn"]]
+    assert len(role_ids) == 1
+    assert stage["depends_on"] == [f"aws_api_gateway_account.{next(iter(resources(stack, 'aws_api_gateway_account')))}"]

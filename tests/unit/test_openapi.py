@@ -75,6 +75,16 @@ def test_sqs_failures_answer_5xx_and_statuses_never_collide() -> None:
     for status in ("400", "403", "404", "413", "500", "503", "2000", "20"):
         assert not re.fullmatch(openapi.SUCCESS_PATTERN, status)
     assert "MessageId" in responses[openapi.SUCCESS_PATTERN]["responseTemplates"]["application/json"]
+    # SQS 4xx: retryable by default (5xx); only SQS's refusals of the body itself become 413.
+    client = responses[openapi.CLIENT_ERROR_PATTERN]
+    assert client["statusCode"] == "502"
+    for status in ("400", "403", "404", "499"):
+        assert re.fullmatch(openapi.CLIENT_ERROR_PATTERN, status)
+    for status in ("200", "500", "503"):
+        assert not re.fullmatch(openapi.CLIENT_ERROR_PATTERN, status)
+    template = client["responseTemplates"]["application/json"]
+    assert "#set($context.responseOverride.status = 413)" in template
+    assert '"InvalidParameterValue"' in template and '"InvalidMessageContents"' in template
 
 
 def test_gateway_errors_answer_json_and_a_bad_body_gets_the_reasons() -> None:
@@ -108,3 +118,27 @@ def test_terraform_string_escapes_template_syntax_but_keeps_tokens() -> None:
 def test_terraform_string_is_compact_utf8_json() -> None:
     text = openapi.terraform_string({"k": "é😀"})
     assert text == '{"k":"é😀"}'
+
+
+def test_an_api_key_is_required_on_every_route_when_asked() -> None:
+    operation = document()["paths"]["/events"]["post"]
+    assert "security" not in operation
+    keyed = openapi.build_openapi("acme", [route()], api_key=True)
+    assert keyed["paths"]["/events"]["post"]["security"] == [{"api_key": []}]
+    assert keyed["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    assert keyed["x-amazon-apigateway-api-key-source"] == "HEADER"
+
+
+def test_a_source_ip_allow_list_denies_every_other_address() -> None:
+    assert "x-amazon-apigateway-policy" not in document()
+    policy = openapi.build_openapi("acme", [route()], allowed_source_ips=["192.30.252.0/22", "2606:50c0::/32"])["x-amazon-apigateway-policy"]
+    allow, deny = policy["Statement"]
+    assert allow == {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    assert deny["Effect"] == "Deny" and deny["Resource"] == "execute-api:/*"
+    assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": ["192.30.252.0/22", "2606:50c0::/32"]}}
+
+
+def test_documents_with_api_key_and_allow_list_are_valid_openapi_3() -> None:
+    OpenAPIV30SpecValidator(
+        openapi.build_openapi("acme", [route()], api_key=True, allowed_source_ips=["10.0.0.0/8"])
+    ).validate()

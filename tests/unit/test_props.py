@@ -119,6 +119,13 @@ def test_group_field_may_be_an_alias_or_nested_enum() -> None:
         ),
         ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "stage_name": "v-1"}, "stage_name"),
         ({"name": "acme", "sources": [{"name": "gh", "model": dict}]}, "model"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "allowed_source_ips": ["192.30.252.1/22"]}, "'192.30.252.1/22' is not a CIDR range"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "allowed_source_ips": ["github"]}, "is not a CIDR range"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "throttle_rate_limit": 500, "throttle_burst_limit": 100}, "throttle_burst_limit=100 is below throttle_rate_limit=500"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "web_acl_arn": "my-acl"}, "is not a WAFv2 web ACL ARN"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "access_log_retention_days": 2}, "access_log_retention_days=2"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "execution_log_level": "DEBUG"}, "execution_log_level"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body, "max_body_bytes": 512}]}, "greater than or equal to 1024"),
     ],
 )
 def test_invalid_api_props(value: dict, expected: str) -> None:

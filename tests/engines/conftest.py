@@ -1,0 +1,62 @@
+"""Engine fixtures shared across modules: the Terraform module built by `make module`'s command,
+and every deployment to the session's LocalStack, applied once and in parallel.
+
+Terraform spends most of an apply waiting for the provider's consistency checks, not
+computing, so the stacks apply side by side: the slowest apply, not their sum, is what the
+session pays. They are not destroyed: LocalStack and its state go at the end of the session,
+and test_localstack_smoke proves `destroy` on a stack of its own.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from support.deployments import (
+    APPLIED_STACKS,
+    MODULE,
+    MODULE_ROOT,
+    Deployment,
+    make_module,
+    module_root,
+)
+from support.localstack import LocalStack
+from support.synth import SynthOutput
+from support.terraform import LOCALSTACK_UNSUPPORTED, Workdir, apply, init, output, prepare_workdir
+
+
+@pytest.fixture(scope="session")
+def modules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two independent `make module` runs, side by side."""
+    base = tmp_path_factory.mktemp("module")
+    outs = (base / "a" / MODULE, base / "b" / MODULE)
+    runs = [make_module(out) for out in outs]
+    for run in runs:
+        log, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, log.decode()[-3000:]
+    return outs
+
+
+@pytest.fixture(scope="session")
+def deployments(
+    synth: SynthOutput, localstack: LocalStack, modules: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Deployment]:
+    base = tmp_path_factory.mktemp("deployments")
+    prepared: dict[str, tuple[Workdir, tuple[str, ...]]] = {}
+    for name in APPLIED_STACKS:
+        work = prepare_workdir(synth.stack_dir(name), base / name, exclude=LOCALSTACK_UNSUPPORTED)
+        prepared[name] = (work, work.pruned.excluded)
+    prepared[MODULE_ROOT] = module_root(modules[0], base / MODULE_ROOT)
+    for work, _ in prepared.values():
+        init(work.path)
+
+    def deploy(name: str) -> Deployment:
+        work, excluded = prepared[name]
+        apply(work.path, localstack=localstack)
+        return Deployment(work, excluded, output(work.path))
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        futures = {name: pool.submit(deploy, name) for name in prepared}
+        return {name: future.result() for name, future in futures.items()}

@@ -1,0 +1,76 @@
+"""Deployments of our Terraform to LocalStack that several engine test modules share (the
+fixtures themselves are in tests/engines/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from support.localstack import REGION
+from support.synth import node_major
+from support.terraform import LOCALSTACK_UNSUPPORTED, Workdir, prepare_workdir, prune
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = "terraform-aws-webhook-ingest"
+# The synthesized stacks the engine tests drive (names as in main.py).
+APPLIED_STACKS = ("mailgun-fifo", "users-standard")
+# The root module that calls `make module`'s module in the apply (see `module_root`).
+MODULE_ROOT = "module-root"
+
+
+def make_module(out: Path) -> subprocess.Popen[bytes]:
+    """`make module`'s command, into another directory."""
+    env = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major(),
+        "CHECKPOINT_DISABLE": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "constructs_lib.module", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def pruned_module(module: Path, dest: Path) -> tuple[str, ...]:
+    """A copy of the module without what LocalStack cannot create (and what depends on it)."""
+    shutil.copytree(module, dest)
+    main = json.loads((dest / "main.tf.json").read_text())
+    outputs = json.loads((dest / "outputs.tf.json").read_text())
+    result = prune({**main, **outputs}, LOCALSTACK_UNSUPPORTED)
+    (dest / "main.tf.json").write_text(json.dumps({k: v for k, v in result.config.items() if k != "output"}, indent=2))
+    (dest / "outputs.tf.json").write_text(json.dumps({"output": result.config.get("output", {})}, indent=2))
+    return result.excluded
+
+
+def module_root(module: Path, dest: Path) -> tuple[Workdir, tuple[str, ...]]:
+    """A root module of our own that calls the (pruned) module, as a consumer would."""
+    config = {
+        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.100.0, < 7.0.0"}}},
+        "provider": {"aws": [{"region": REGION}]},
+        "module": {"webhooks": {"source": f"./{MODULE}", "name_prefix": "modtest", "tags": {"suite": "engines"}}},
+        "output": {
+            "endpoint": {"value": "${module.webhooks.github_endpoint}"},
+            "queue_url": {"value": "${module.webhooks.github_queue_url}"},
+        },
+    }
+    work = prepare_workdir(config, dest)
+    return work, pruned_module(module, work.path / MODULE)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One applied configuration: its working copy, what was pruned, and its outputs."""
+
+    work: Workdir
+    excluded: tuple[str, ...]
+    outputs: dict[str, Any]
