@@ -153,10 +153,18 @@ def module_from_stack(
             ],
         ),
     }
-    if processing:
+    variables["manage_account_logging_role"] = _variable(
+        "bool",
+        "Create the role API Gateway writes logs with and set it in the account's API Gateway "
+        "settings (one per account and region: set false in all but one instance, or where it "
+        "is already set up).",
+        default=True,
+        nullable=False,
+    )
+    if any(kind == "aws_cloudwatch_log_group" for kind, _, _ in _resources(config)):
         variables["log_retention_days"] = _variable(
             "number",
-            "Days the function, workflow and pipe logs are kept.",
+            "Days the API access, function, workflow and pipe logs are kept.",
             default=defaults["log_retention_days"],
             validation=[
                 {
@@ -165,6 +173,7 @@ def module_from_stack(
                 }
             ],
         )
+    if processing:
         variables["batch_size"] = _variable(
             "number",
             "Most records per workflow execution (1 to 10).",
@@ -188,6 +197,7 @@ def module_from_stack(
 
     locals_: dict[str, str] = {}
     replacements: dict[str, str] = {}
+    counted: dict[str, bool] = {}
     for kind, name, body in _resources(config):
         if body.get("tags") == TAG_SENTINEL:
             body["tags"] = "${var.tags}"
@@ -203,6 +213,11 @@ def module_from_stack(
             body["retention_in_days"] = "${var.log_retention_days}"
         if kind == "aws_pipes_pipe":
             body["source_parameters"]["sqs_queue_parameters"]["batch_size"] = "${var.batch_size}"
+        if kind == "aws_api_gateway_account" or (
+            kind == "aws_iam_role" and str(body.get("name", "")).endswith("-apigw-logs")
+        ) or (kind == "aws_iam_role_policy_attachment" and "AmazonAPIGatewayPushToCloudWatchLogs" in body.get("policy_arn", "")):
+            body["count"] = "${var.manage_account_logging_role ? 1 : 0}"
+            counted[f"{kind}.{name}"] = True
         if kind == "aws_lambda_function":
             body["filename"] = "${path.module}/" + body["filename"]
         if kind == "aws_secretsmanager_secret":
@@ -213,6 +228,11 @@ def module_from_stack(
             replacements[f"${{aws_secretsmanager_secret.{name}.arn}}"] = f"${{local.{local}}}"
     for original, replacement in replacements.items():
         config = _strings(config, lambda s, o=original, r=replacement: s.replace(o, r))
+    # References to the counted logging resources take their one instance; depends_on entries
+    # (bare addresses) stay as they are, which Terraform accepts for counted resources.
+    for address in counted:
+        pattern = re.compile(r"\$\{" + re.escape(address) + r"\.(\w+)\}")
+        config = _strings(config, lambda s, p=pattern, a=address: p.sub(lambda m: f"${{{a}[0].{m.group(1)}}}", s))
 
     # Output names drop the prefix: `module.webhooks.github_endpoint` reads better, and the
     # prefix is the caller's variable anyway.

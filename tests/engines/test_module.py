@@ -85,6 +85,8 @@ module "receivers" {
   tags               = { colour = each.key }
   max_receive_count  = 4
   log_retention_days = 14
+  # One API Gateway account setting per region: only one instance manages it.
+  manage_account_logging_role = each.key == "blue"
   secret_arns        = each.key == "blue" ? { github = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:gh-AbCdEf" } : {}
 }
 

@@ -112,7 +112,7 @@ def test_every_variable_is_described_and_checked_like_the_props() -> None:
     variables = export()["variables.tf.json"]["variable"]
     assert set(variables) == {
         "name_prefix", "tags", "max_receive_count", "retention_seconds", "dlq_retention_seconds",
-        "log_retention_days", "batch_size", "secret_arns",
+        "log_retention_days", "batch_size", "secret_arns", "manage_account_logging_role",
     }
     for name, variable in variables.items():
         assert variable["description"], name
@@ -126,7 +126,10 @@ def test_an_ingest_only_stack_has_no_processing_variables() -> None:
         del config["resource"][kind]
     del config["output"][f"{P}_gh_secret_arn"]
     files = module_from_stack(config, sources={"gh": {"processing": False}}, max_prefix_length=40, defaults=DEFAULTS)
-    assert set(files.variables) == {"name_prefix", "tags", "max_receive_count", "retention_seconds", "dlq_retention_seconds"}
+    assert set(files.variables) == {
+        "name_prefix", "tags", "max_receive_count", "retention_seconds", "dlq_retention_seconds",
+        "manage_account_logging_role",
+    }
 
 
 def test_a_surviving_stand_in_is_an_error_not_a_module() -> None:
@@ -134,3 +137,20 @@ def test_a_surviving_stand_in_is_an_error_not_a_module() -> None:
     config["resource"]["aws_sqs_queue"]["Q"]["tags"] = {**TAG_SENTINEL, "extra": "x"}  # no longer the sentinel map
     with pytest.raises(ValueError, match="stand-ins"):
         module_from_stack(config, sources={"gh": {"processing": True}}, max_prefix_length=40, defaults=DEFAULTS)
+
+
+def test_the_account_logging_role_can_be_left_to_one_instance() -> None:
+    config = stack()
+    config["resource"]["aws_iam_role"] = {"Logs": {"name": f"{P}-apigw-logs"}}
+    config["resource"]["aws_iam_role_policy_attachment"] = {
+        "Attach": {"role": "${aws_iam_role.Logs.name}", "policy_arn": "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
+    }
+    config["resource"]["aws_api_gateway_account"] = {"Account": {"cloudwatch_role_arn": "${aws_iam_role.Logs.arn}", "depends_on": ["aws_iam_role_policy_attachment.Attach"]}}
+    config["resource"]["aws_api_gateway_stage"] = {"Stage": {"depends_on": ["aws_api_gateway_account.Account"]}}
+    main = module_from_stack(config, sources={"gh": {"processing": True}}, max_prefix_length=40, defaults=DEFAULTS).documents["main.tf.json"]
+    resources = main["resource"]
+    for kind, name in (("aws_iam_role", "Logs"), ("aws_iam_role_policy_attachment", "Attach"), ("aws_api_gateway_account", "Account")):
+        assert resources[kind][name]["count"] == "${var.manage_account_logging_role ? 1 : 0}"
+    assert resources["aws_api_gateway_account"]["Account"]["cloudwatch_role_arn"] == "${aws_iam_role.Logs[0].arn}"
+    assert resources["aws_iam_role_policy_attachment"]["Attach"]["role"] == "${aws_iam_role.Logs[0].name}"
+    assert resources["aws_api_gateway_stage"]["Stage"]["depends_on"] == ["aws_api_gateway_account.Account"]
