@@ -270,8 +270,8 @@ def api_alarm_specs(alarms: Alarms, *, prefix: str, api_name: str, stage: str) -
             name=f"{prefix}-api-5xx",
             what="api-5xx",
             description=f"{prefix}: the API answered 5XX: deliveries could not be queued (SendMessage "
-            "refused or throttled) and providers will retry. Check the API's execution logs and "
-            "the queues.",
+            "refused or throttled) and providers will retry. Check that the queues exist and the "
+            "API role may send to them.",
             namespace="AWS/ApiGateway",
             metric_name="5XXError",
             dimensions={"ApiName": api_name, "Stage": stage},
