@@ -27,12 +27,13 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install synth module engines localstack test test-unit clean
+.PHONY: help install synth module redrive engines localstack test test-unit clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
 	@echo "make test    install (environment and test engines), then run every test"
 	@echo "make module  install, then write the Terraform module to $(MODULE_OUT)/"
+	@echo "make redrive DLQ_ARN=...  move a DLQ's messages back to their queue (AWS credentials needed)"
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -59,6 +60,14 @@ MODULE_CONFIG ?= examples.module_config:props
 MODULE_OUT ?= dist/terraform-aws-webhook-ingest
 module: install
 	$(PY) -m constructs_lib.module --config $(MODULE_CONFIG) --out $(MODULE_OUT)
+
+# Operators: move a dead-letter queue's messages back to the queue they failed in, once the
+# cause is fixed; waits for the move and prints the counts. REDRIVE_ARGS adds options, e.g.
+# REDRIVE_ARGS="--wait --max-per-second 10".
+REDRIVE_ARGS ?= --wait
+redrive: install
+	@test -n "$(DLQ_ARN)" || { echo "usage: make redrive DLQ_ARN=<dead-letter queue ARN> [REDRIVE_ARGS=...]"; exit 2; }
+	$(PY) -m constructs_lib.redrive --dlq-arn "$(DLQ_ARN)" $(REDRIVE_ARGS)
 
 # --- test engines -------------------------------------------------------------------------
 # Apache Velocity (the engine API Gateway's mapping templates run on) for template tests.

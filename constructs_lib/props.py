@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .alarm_rules import Alarms
 from .policies import check_statement
 from .signing import default_delivery_id_header, scheme_headers, schemes
 from .workflow import check_process
@@ -535,6 +536,12 @@ class WebhookIngestProps(BaseModel):
         description="require an x-api-key header of the stack's usage plan key (for providers that "
         "can send custom headers); False",
     )
+    alarms: Alarms = Field(
+        default_factory=Alarms,
+        description="CloudWatch alarms per source (DLQ messages, oldest message age, failed and "
+        "timed-out executions, pipe failures) and on the API's 5XX; on, notifying nobody until "
+        "actions names SNS topics",
+    )
 
     @field_validator("name")
     @classmethod
@@ -607,6 +614,12 @@ class WebhookIngestProps(BaseModel):
                         f"{SQS_QUEUE_NAME_MAX}: shorten name {self.name!r} or source name "
                         f"{source.name!r}"
                     )
+        return self
+
+
+    @model_validator(mode="after")
+    def _alarm_age(self) -> WebhookIngestProps:
+        self.alarms.check_retention({source.name: source.retention_seconds for source in self.sources})
         return self
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from .alarm_rules import api_alarm_specs, source_alarm_specs
+from .alarms import WebhookAlarms
 from .api import ApiSource, WebhookApi
 from .pipeline import WebhookPipeline
 from .props import WebhookIngestProps, WebhookSource, parse_props
@@ -27,7 +29,9 @@ class WebhookIngest(Construct):
       `pipelines` (source name -> WebhookPipeline, for sources with `processing`: `secret_arn`,
       `verifier`, `processor`, `state_machine`, `pipe`, their roles and log groups),
       `queue` / `dead_letter_queue` (those of the first source, for the common single-source case),
-      `endpoints` (source name -> endpoint URL).
+      `endpoints` (source name -> endpoint URL),
+      `alarms` (source name -> WebhookAlarms: `alarms`, what -> CloudwatchMetricAlarm) and
+      `api_alarms` (WebhookAlarms of the REST API: its 5XX answers, shared by all sources).
     """
 
     def __init__(self, scope: Construct, id_: str, props: WebhookIngestProps | dict[str, Any]) -> None:
@@ -58,6 +62,7 @@ class WebhookIngest(Construct):
             for source in p.sources
             if source.processing is not None
         }
+        self._alarms()
         first = self.queues[p.sources[0].name]
         self.queue = first.queue
         self.dead_letter_queue = first.dead_letter_queue
@@ -65,6 +70,35 @@ class WebhookIngest(Construct):
         for source in p.sources:
             self.endpoints[source.name] = f"{self.api.invoke_url}{source.route}"
             self._outputs(source)
+
+    def _alarms(self) -> None:
+        p = self.props
+        self.alarms: dict[str, WebhookAlarms] = {}
+        for source in p.sources:
+            pair = self.queues[source.name]
+            pipeline = self.pipelines.get(source.name)
+            specs = source_alarm_specs(
+                p.alarms,
+                prefix=p.name,
+                source=source.name,
+                queue_name=pair.queue.name,
+                dlq_name=pair.dead_letter_queue.name,
+                state_machine_arn=pipeline.state_machine.arn if pipeline else None,
+                pipe_name=pipeline.pipe.name if pipeline else None,
+            )
+            self.alarms[source.name] = WebhookAlarms(
+                self, f"Alarms-{source.name}", specs=specs, props=p.alarms, tags=p.tags
+            )
+        # One per API, not per source: without detailed metrics 5XXError exists per stage only.
+        self.api_alarms = WebhookAlarms(
+            self,
+            "ApiAlarms",
+            specs=api_alarm_specs(
+                p.alarms, prefix=p.name, api_name=self.api.rest_api.name, stage=self.api.stage.stage_name
+            ),
+            props=p.alarms,
+            tags=p.tags,
+        )
 
     def _outputs(self, source: WebhookSource) -> None:
         pair = self.queues[source.name]

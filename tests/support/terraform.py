@@ -401,7 +401,16 @@ def lambda_stand_in(function: Mapping[str, Any]) -> dict[str, str] | None:
     }
 
 
-DEFAULT_STAND_INS: Mapping[str, StandIn] = {"aws_lambda_function": lambda_stand_in}
+def pipe_stand_in(pipe: Mapping[str, Any]) -> dict[str, str] | None:
+    """An excluded aws_pipes_pipe's name, so that an alarm on its metrics (dimension PipeName)
+    is still created. None when the name is not literal."""
+    name = pipe.get("name")
+    if not isinstance(name, str) or "${" in name:
+        return None
+    return {"name": name}
+
+
+DEFAULT_STAND_INS: Mapping[str, StandIn] = {"aws_lambda_function": lambda_stand_in, "aws_pipes_pipe": pipe_stand_in}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,281 @@
+"""CloudWatch alarms of a webhook receiver, as plain data; no cdktf.
+
+`Alarms` holds the props; `source_alarm_specs` and `api_alarm_specs` turn them, and the names
+of the resources they watch, into one dict per alarm, in the shape of
+`aws_cloudwatch_metric_alarm` (see alarms.WebhookAlarms, the construct shell).
+
+Every metric below is the one the service documents; the comment on each names the page.
+The API Gateway metric covers the whole REST API stage (per-route 5XX metrics exist only with
+detailed metrics, which cost extra), so it is one alarm per API, not one per source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["Alarms", "source_alarm_specs", "api_alarm_specs", "ALARM_NAME_MAX"]
+
+# PutMetricAlarm: AlarmName is 1-255 characters.
+ALARM_NAME_MAX = 255
+# PutMetricAlarm: for periods of a minute or more, evaluation_periods x period <= one day.
+ALARM_WINDOW_MAX_SECONDS = 86400
+# SQS keeps a message at most 14 days; an older "oldest message" cannot exist.
+SQS_RETENTION_MAX = 14 * 86400
+_SNS_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")
+MISSING_DATA = "notBreaching"
+AT_LEAST = "GreaterThanOrEqualToThreshold"
+
+
+class Alarms(BaseModel):
+    """The alarms every source gets: what fires them and whom they notify."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = Field(
+        default=True, description="create the alarms; True (False = no alarm resources at all)"
+    )
+    actions: tuple[str, ...] = Field(
+        default=(),
+        description="SNS topic ARNs notified when an alarm fires and when it clears; none = the "
+        "alarms change state in the console and notify nobody",
+    )
+    dlq_messages_threshold: int = Field(
+        default=1,
+        ge=1,
+        description="messages waiting in a DLQ that fire its alarm; 1 = the first failed delivery",
+    )
+    oldest_message_age_seconds: int = Field(
+        default=900,
+        ge=60,
+        le=SQS_RETENTION_MAX,
+        description="age of the oldest message in a queue that fires its alarm; 900 s = nothing "
+        "consumed the queue for 15 minutes (must stay below the source's retention_seconds)",
+    )
+    failed_executions_threshold: int = Field(
+        default=1, ge=1, description="failed workflow executions per period that fire the alarm; 1"
+    )
+    timed_out_executions_threshold: int = Field(
+        default=1, ge=1, description="timed-out workflow executions per period that fire the alarm; 1"
+    )
+    pipe_failures_threshold: int = Field(
+        default=1, ge=1, description="failed pipe executions per period that fire the alarm; 1"
+    )
+    api_5xx_threshold: int = Field(
+        default=1,
+        ge=1,
+        description="5XX answers of the API per period that fire the alarm; 1 = the first delivery "
+        "the API could not queue",
+    )
+    period_seconds: int = Field(
+        default=300,
+        ge=60,
+        description="length of one evaluated period; 300 s (60 or a multiple of 60)",
+    )
+    evaluation_periods: int = Field(
+        default=1,
+        ge=1,
+        description="consecutive breaching periods before an alarm fires; 1 = the first one",
+    )
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for action in value:
+            if not (_SNS_ARN.match(action) or action.startswith("${")):
+                raise ValueError(
+                    f"actions entry {action!r} is not an SNS topic ARN: pass e.g. "
+                    "'arn:aws:sns:eu-west-1:123456789012:ops-alerts' or a Terraform reference to one"
+                )
+        duplicates = sorted({a for a in value if value.count(a) > 1})
+        if duplicates:
+            raise ValueError(f"actions lists {duplicates} more than once: list each topic once")
+        return value
+
+    @field_validator("period_seconds")
+    @classmethod
+    def _period(cls, value: int) -> int:
+        if value % 60:
+            raise ValueError(
+                f"period_seconds={value} is not a whole number of minutes: the metrics watched "
+                f"are per minute; use 60 or a multiple of 60 (e.g. {max(60, value // 60 * 60)})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> Alarms:
+        window = self.period_seconds * self.evaluation_periods
+        if window > ALARM_WINDOW_MAX_SECONDS:
+            raise ValueError(
+                f"evaluation_periods={self.evaluation_periods} x period_seconds={self.period_seconds} "
+                f"= {window} s exceeds the one day ({ALARM_WINDOW_MAX_SECONDS} s) CloudWatch "
+                "evaluates: lower one of them"
+            )
+        return self
+
+    def check_retention(self, retention_by_source: Mapping[str, int]) -> None:
+        """A queue deletes a message when its retention ends, so an age threshold at or above
+        the retention can never be reached: the alarm would stay silent while messages expire."""
+        for source, retention in retention_by_source.items():
+            if self.enabled and self.oldest_message_age_seconds >= retention:
+                raise ValueError(
+                    f"alarms.oldest_message_age_seconds={self.oldest_message_age_seconds} is not "
+                    f"below source {source!r} retention_seconds={retention}: messages would expire "
+                    "before the alarm fires; lower the threshold or raise retention_seconds"
+                )
+
+
+def _spec(
+    alarms: Alarms,
+    *,
+    name: str,
+    what: str,
+    description: str,
+    namespace: str,
+    metric_name: str,
+    dimensions: dict[str, str],
+    statistic: str,
+    threshold: int,
+) -> dict[str, Any]:
+    if len(name) > ALARM_NAME_MAX:
+        raise ValueError(f"alarm name {name!r} is {len(name)} characters, CloudWatch allows {ALARM_NAME_MAX}")
+    return {
+        "what": what,
+        "name": name,
+        "description": description,
+        "namespace": namespace,
+        "metric_name": metric_name,
+        "dimensions": dimensions,
+        "statistic": statistic,
+        "threshold": threshold,
+        "comparison": AT_LEAST,
+        "period": alarms.period_seconds,
+        "evaluation_periods": alarms.evaluation_periods,
+        # No data means no traffic (an idle queue stops reporting, a pipe or workflow that ran
+        # nothing reports nothing): that is healthy, not INSUFFICIENT_DATA.
+        "treat_missing_data": MISSING_DATA,
+    }
+
+
+def source_alarm_specs(
+    alarms: Alarms,
+    *,
+    prefix: str,
+    source: str,
+    queue_name: str,
+    dlq_name: str,
+    state_machine_arn: str | None = None,
+    pipe_name: str | None = None,
+) -> list[dict[str, Any]]:
+    """The alarms of one source: its DLQ and queue, and with processing its workflow and pipe.
+    Names and ARNs may be Terraform references. Empty when alarms are disabled."""
+    if not alarms.enabled:
+        return []
+    base = f"{prefix}-{source}"
+    specs = [
+        # SQS: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+        # (namespace AWS/SQS, dimension QueueName; FIFO names keep their .fifo suffix).
+        _spec(
+            alarms,
+            name=f"{base}-dlq-messages",
+            what="dlq-messages",
+            description=f"{source}: deliveries failed max_receive_count times and wait in the DLQ. "
+            "Inspect them, fix the cause, then redrive (python -m constructs_lib.redrive).",
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dlq_name},
+            statistic="Maximum",
+            threshold=alarms.dlq_messages_threshold,
+        ),
+        _spec(
+            alarms,
+            name=f"{base}-oldest-message-age",
+            what="oldest-message-age",
+            description=f"{source}: the oldest queued delivery is older than "
+            f"{alarms.oldest_message_age_seconds} s: the consumer is stopped, failing or too slow. "
+            "Messages expire at the queue's retention.",
+            namespace="AWS/SQS",
+            metric_name="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": queue_name},
+            statistic="Maximum",
+            threshold=alarms.oldest_message_age_seconds,
+        ),
+    ]
+    if state_machine_arn is not None:
+        # Step Functions: https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+        # (namespace AWS/States, execution metrics by StateMachineArn; Express workflows too).
+        specs += [
+            _spec(
+                alarms,
+                name=f"{base}-executions-failed",
+                what="executions-failed",
+                description=f"{source}: workflow executions failed; their whole batch returns to "
+                "the queue. Read the workflow log group for the error.",
+                namespace="AWS/States",
+                metric_name="ExecutionsFailed",
+                dimensions={"StateMachineArn": state_machine_arn},
+                statistic="Sum",
+                threshold=alarms.failed_executions_threshold,
+            ),
+            _spec(
+                alarms,
+                name=f"{base}-executions-timed-out",
+                what="executions-timed-out",
+                description=f"{source}: workflow executions hit workflow_timeout_seconds; their "
+                "batch returns to the queue. Find the slow step, or raise the timeout.",
+                namespace="AWS/States",
+                metric_name="ExecutionsTimedOut",
+                dimensions={"StateMachineArn": state_machine_arn},
+                statistic="Sum",
+                threshold=alarms.timed_out_executions_threshold,
+            ),
+        ]
+    if pipe_name is not None:
+        # EventBridge Pipes: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-monitoring.html
+        # (ExecutionFailed by PipeName). That page does not name the namespace; CloudWatch's
+        # own table of supported metrics by namespace lists ExecutionFailed + PipeName under
+        # AWS/EventBridge/Pipes (anchor supported-metrics-ns-aws-eventbridge-pipes).
+        # ExecutionFailed, not TargetStageFailed: it also counts failures before the target
+        # (permissions, a deleted workflow). Partial failures (batchItemFailures) are normal
+        # retries and are left to the DLQ alarm.
+        specs.append(
+            _spec(
+                alarms,
+                name=f"{base}-pipe-failures",
+                what="pipe-failures",
+                description=f"{source}: pipe executions failed (target not started, or failed as "
+                "a whole); the batch returns to the queue. Read the pipe log group.",
+                namespace="AWS/EventBridge/Pipes",
+                metric_name="ExecutionFailed",
+                dimensions={"PipeName": pipe_name},
+                statistic="Sum",
+                threshold=alarms.pipe_failures_threshold,
+            )
+        )
+    return specs
+
+
+def api_alarm_specs(alarms: Alarms, *, prefix: str, api_name: str, stage: str) -> list[dict[str, Any]]:
+    """The alarm of the REST API shared by all sources: 5XX answers on its stage."""
+    if not alarms.enabled:
+        return []
+    # API Gateway: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+    # (namespace AWS/ApiGateway, 5XXError by ApiName and Stage; Sum = the count).
+    return [
+        _spec(
+            alarms,
+            name=f"{prefix}-api-5xx",
+            what="api-5xx",
+            description=f"{prefix}: the API answered 5XX: deliveries could not be queued (SendMessage "
+            "refused or throttled) and providers will retry. Check that the queues exist and the "
+            "API role may send to them.",
+            namespace="AWS/ApiGateway",
+            metric_name="5XXError",
+            dimensions={"ApiName": api_name, "Stage": stage},
+            statistic="Sum",
+            threshold=alarms.api_5xx_threshold,
+        )
+    ]
