@@ -27,7 +27,7 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install synth module redrive engines localstack test test-unit clean
+.PHONY: help install synth module redrive engines localstack checkov test test-unit clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
@@ -88,7 +88,11 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-engines: .build/velocity.installed localstack node_modules/.package-lock.json
+# checkov (IaC scanner) in its own venv; a no-op when up to date.
+checkov:
+	bash tools/checkov/install.sh
+
+engines: .build/velocity.installed localstack checkov node_modules/.package-lock.json
 
 test: install engines
 	$(PY) -m pytest

@@ -155,6 +155,8 @@ class WebhookApi(Construct):
             body=openapi.terraform_string(document),
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             tags=tags or None,
+            # Should the API ever be replaced, the new one exists before the old one goes.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         # A new deployment whenever the document changes; the stage moves to it before the old
         # one is deleted, so the endpoint never points at nothing.
