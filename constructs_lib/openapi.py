@@ -23,6 +23,11 @@ __all__ = ["Route", "build_openapi", "gateway_responses", "terraform_string", "s
 
 VALIDATOR = "body-only"
 JSON = "application/json"
+# The request content types a body is validated and queued for. Providers send JSON with a
+# charset parameter too (Stripe: "application/json; charset=utf-8"); API Gateway selects the
+# model and the mapping template by the Content-Type, and an engine that matches it exactly
+# would answer 415 to those providers. Each form gets the same model and the same template.
+JSON_REQUEST_TYPES = (JSON, "application/json; charset=utf-8", "application/json; charset=UTF-8")
 # API Gateway matches the integration response by the backend's HTTP status code for `aws`
 # integrations. Two patterns mapped to one status code collide (one is dropped), so success
 # has its own pattern and every other outcome falls to the default, which answers 500.
@@ -63,7 +68,9 @@ def _operation(route: Route, api_key: bool) -> dict[str, Any]:
         "description": route.description or f"Queue a webhook delivery ({route.model_name}).",
         "requestBody": {
             "required": True,
-            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{route.model_name}"}}},
+            "content": {
+                media: {"schema": {"$ref": f"#/components/schemas/{route.model_name}"}} for media in JSON_REQUEST_TYPES
+            },
         },
         "x-amazon-apigateway-request-validator": VALIDATOR,
         "responses": {
@@ -83,7 +90,7 @@ def _operation(route: Route, api_key: bool) -> dict[str, Any]:
             "requestParameters": {
                 "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
             },
-            "requestTemplates": {JSON: route.request_template},
+            "requestTemplates": {media: route.request_template for media in JSON_REQUEST_TYPES},
             "responses": {
                 SUCCESS_PATTERN: {
                     "statusCode": "200",

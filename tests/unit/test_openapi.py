@@ -142,3 +142,13 @@ def test_documents_with_api_key_and_allow_list_are_valid_openapi_3() -> None:
     OpenAPIV30SpecValidator(
         openapi.build_openapi("acme", [route()], api_key=True, allowed_source_ips=["10.0.0.0/8"])
     ).validate()
+
+
+def test_json_with_a_charset_gets_the_same_model_and_template() -> None:
+    post = document()["paths"]["/events"]["post"]
+    content = post["requestBody"]["content"]
+    templates = post["x-amazon-apigateway-integration"]["requestTemplates"]
+    assert set(content) == set(templates) == set(openapi.JSON_REQUEST_TYPES)
+    assert "application/json; charset=utf-8" in content
+    assert len({json.dumps(c, sort_keys=True) for c in content.values()}) == 1
+    assert len(set(templates.values())) == 1
