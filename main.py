@@ -67,8 +67,10 @@ def users_standard(app: App) -> None:
 
 
 def github(app: App) -> None:
-    """GitHub webhooks: POST /webhooks/github, X-Hub-Signature-256 checked by the verifier,
-    X-GitHub-Delivery kept as the delivery id, the event kind (X-GitHub-Event) forwarded."""
+    """GitHub webhooks: POST /webhooks/github, X-Hub-Signature-256 checked by the verifier.
+    FIFO: one repository's events are processed in order (group = repository.full_name, or
+    "default" for events without a repository), and X-GitHub-Delivery deduplicates: GitHub's
+    redelivery of a delivery carries the same id. The event kind (X-GitHub-Event) is forwarded."""
     stack = WebhookStack(app, "github")
     WebhookIngest(
         stack,
@@ -79,6 +81,8 @@ def github(app: App) -> None:
                 WebhookSource(
                     name="github",
                     model=GitHubEvent,
+                    fifo=True,
+                    group_id_field="repository.full_name",
                     delivery_id_header="X-GitHub-Delivery",
                     forward_headers=("X-GitHub-Event",),
                     processing=Processing(scheme="github", process_code_dir=PROCESSOR),

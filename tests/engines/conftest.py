@@ -3,12 +3,12 @@ and every deployment to the session's LocalStack, applied once and in parallel.
 
 Terraform spends most of an apply waiting for the provider's consistency checks, not
 computing, so the stacks apply side by side: the slowest apply, not their sum, is what the
-session pays. They are not destroyed: LocalStack and its state go at the end of the session,
-and test_localstack_smoke proves `destroy` on a stack of its own.
+session pays; destroys run side by side too, at the end of the session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +24,17 @@ from support.deployments import (
 )
 from support.localstack import LocalStack
 from support.synth import SynthOutput
-from support.terraform import LOCALSTACK_UNSUPPORTED, Workdir, apply, init, output, prepare_workdir
+from support.terraform import (
+    LOCALSTACK_DESTROY_HANGS,
+    LOCALSTACK_UNSUPPORTED,
+    Workdir,
+    apply,
+    destroy,
+    forget,
+    init,
+    output,
+    prepare_workdir,
+)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +52,8 @@ def modules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def deployments(
     synth: SynthOutput, localstack: LocalStack, modules: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Deployment]:
+) -> Iterator[dict[str, Deployment]]:
+    """Every deployment applied side by side once; destroyed side by side at the end."""
     base = tmp_path_factory.mktemp("deployments")
     prepared: dict[str, tuple[Workdir, tuple[str, ...]]] = {}
     for name in APPLIED_STACKS:
@@ -57,6 +68,17 @@ def deployments(
         apply(work.path, localstack=localstack)
         return Deployment(work, excluded, output(work.path))
 
-    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
-        futures = {name: pool.submit(deploy, name) for name in prepared}
-        return {name: future.result() for name, future in futures.items()}
+    def teardown(name: str) -> None:
+        work, _ = prepared[name]
+        # See LOCALSTACK_DESTROY_HANGS; queue policies go with their queues.
+        forget(work.path, (*LOCALSTACK_DESTROY_HANGS, "aws_sqs_queue_policy"))
+        destroy(work.path, localstack=localstack)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+            futures = {name: pool.submit(deploy, name) for name in prepared}
+            yield {name: future.result() for name, future in futures.items()}
+    finally:
+        with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+            for future in [pool.submit(teardown, name) for name in prepared]:
+                future.result()

@@ -19,7 +19,7 @@ from support.terraform import LOCALSTACK_UNSUPPORTED, Workdir, prepare_workdir, 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "terraform-aws-webhook-ingest"
 # The synthesized stacks the engine tests drive (names as in main.py).
-APPLIED_STACKS = ("mailgun-fifo", "users-standard")
+APPLIED_STACKS = ("mailgun-fifo", "users-standard", "github")
 # The root module that calls `make module`'s module in the apply (see `module_root`).
 MODULE_ROOT = "module-root"
 

@@ -1,0 +1,153 @@
+"""The synthesized `github` stack on LocalStack: a FIFO receiver driven over HTTP as GitHub
+drives it, then the queued record handed to the real verifier in the shape EventBridge Pipes
+uses (LocalStack runs neither Pipes nor Lambda; see test_workflow_e2e for the workflow).
+
+What a user relies on: a GitHub redelivery (same X-GitHub-Delivery) is queued once; one
+repository's events share a message group, so they are processed in order; events without a
+repository fall back to the "default" group; the signature header and the event kind arrive
+as message attributes, only when sent."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+import pytest
+
+from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
+from support.pipes import pipes_record
+from support.synth import SynthOutput, resources
+from verifier.verifier_modules import handler
+
+STACK = "github"
+PREFIX = "github_hooks_github_"
+
+
+@pytest.fixture(scope="module")
+def outputs(deployments: dict[str, Any]) -> dict[str, Any]:
+    return deployments[STACK].outputs
+
+
+@pytest.fixture
+def sqs(outputs: dict[str, Any], localstack: LocalStack) -> Any:
+    """The SQS client, with the queue empty whatever the test before left behind."""
+    client = localstack.client("sqs")
+    client.purge_queue(QueueUrl=outputs[PREFIX + "queue_url"])
+    return client
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def github_headers(body: bytes, secret: str, delivery: str, event: str | None = "push") -> dict[str, str]:
+    """What GitHub sends: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256 of the raw body
+    with the webhook's secret (GitHub docs, "Validating webhook deliveries")."""
+    headers = {
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+    }
+    if event is not None:
+        headers["X-GitHub-Event"] = event
+    return headers
+
+
+def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        messages += batch
+
+
+def push(repository: str | None) -> bytes:
+    event: dict[str, Any] = {"ref": "refs/heads/main", "sender": {"login": "octocat", "id": 1}}
+    if repository is not None:
+        event["repository"] = {"id": 1296269, "full_name": repository}
+    return json.dumps(event).encode()
+
+
+def test_a_redelivery_is_queued_once_in_its_repositorys_group(
+    outputs: dict[str, Any], sqs: Any, localstack: LocalStack
+) -> None:
+    url = localstack.local_url(outputs[PREFIX + "endpoint"])
+    secret = "s3cret"
+    delivery = str(uuid.uuid4())
+    body = push("octo-org/hello-world")
+    answers = [post(url, body, github_headers(body, secret, delivery)) for _ in range(2)]
+    assert [status for status, _ in answers] == [200, 200]
+    (message,) = receive_all(sqs, outputs[PREFIX + "queue_url"])
+    assert message["Body"].encode() == body
+    assert message["Attributes"]["MessageGroupId"] == "octo-org/hello-world"
+    assert message["Attributes"]["MessageDeduplicationId"] == delivery
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes == github_headers(body, secret, delivery)
+
+
+def test_events_without_a_repository_fall_back_to_the_default_group(
+    outputs: dict[str, Any], sqs: Any, localstack: LocalStack
+) -> None:
+    url = localstack.local_url(outputs[PREFIX + "endpoint"])
+    body = json.dumps({"zen": "Keep it logically awesome.", "hook_id": 1}).encode()
+    status, _ = post(url, body, github_headers(body, "s", str(uuid.uuid4()), event="ping"))
+    assert status == 200
+    (message,) = receive_all(sqs, outputs[PREFIX + "queue_url"])
+    assert message["Attributes"]["MessageGroupId"] == "default"
+
+
+def test_a_missing_optional_header_is_simply_not_forwarded(
+    outputs: dict[str, Any], sqs: Any, localstack: LocalStack
+) -> None:
+    url = localstack.local_url(outputs[PREFIX + "endpoint"])
+    body = push("octo-org/hello-world")
+    status, _ = post(url, body, github_headers(body, "s", str(uuid.uuid4()), event=None))
+    assert status == 200
+    (message,) = receive_all(sqs, outputs[PREFIX + "queue_url"])
+    assert set(message["MessageAttributes"]) == {"X-GitHub-Delivery", "X-Hub-Signature-256"}
+
+
+def test_the_verifier_accepts_the_queued_delivery_and_rejects_a_forged_one(
+    synth: SynthOutput, outputs: dict[str, Any], sqs: Any, localstack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = secrets.token_hex(20)
+    localstack.client("secretsmanager").put_secret_value(SecretId=outputs[PREFIX + "secret_arn"], SecretString=secret)
+    (verifier,) = [f for f in resources(synth.stack(STACK), "aws_lambda_function").values() if f["function_name"].endswith("-verify")]
+    environment = {**verifier["environment"]["variables"], "WEBHOOK_SECRET_ARN": outputs[PREFIX + "secret_arn"]}
+    for name, value in {
+        **environment,
+        "AWS_ENDPOINT_URL": localstack.endpoint,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(handler, "_client", None)
+    monkeypatch.setattr(handler, "_state", None)
+
+    url = localstack.local_url(outputs[PREFIX + "endpoint"])
+    genuine, forged = push("octo-org/a"), push("octo-org/b")
+    deliveries = {"genuine": str(uuid.uuid4()), "forged": str(uuid.uuid4())}
+    assert post(url, genuine, github_headers(genuine, secret, deliveries["genuine"]))[0] == 200
+    assert post(url, forged, github_headers(forged, "not the secret", deliveries["forged"]))[0] == 200
+    verdicts = {}
+    for message in receive_all(sqs, outputs[PREFIX + "queue_url"]):
+        record = pipes_record(message, queue_arn=outputs[PREFIX + "queue_arn"], region=REGION)
+        verdict = handler.handler(record, None)
+        verdicts[verdict["deliveryId"]] = (verdict["valid"], verdict["reason"])
+    assert verdicts == {deliveries["genuine"]: (True, None), deliveries["forged"]: (False, "bad_signature")}
