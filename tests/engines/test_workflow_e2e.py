@@ -24,7 +24,7 @@ import secrets
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -139,20 +139,28 @@ def test_signed_deliveries_go_from_http_through_the_verifier_to_the_workflow(ver
     url = aws.local_url(verifier_env.out("endpoint"))
     now = datetime.now(tz=timezone.utc)
     deliveries = {}
-    for kind, signer in (("genuine", provider_secret), ("forged", "whsec_" + base64.b64encode(b"x" * 24).decode()), ("unsigned", None)):
+    forged_secret = "whsec_" + base64.b64encode(b"x" * 24).decode()
+    # A replay: a genuine signature made ten minutes ago, outside the 300 s tolerance.
+    stale = now - timedelta(minutes=10)
+    for kind, signer, signed_at in (
+        ("genuine", provider_secret, now),
+        ("forged", forged_secret, now),
+        ("unsigned", None, now),
+        ("replayed", provider_secret, stale),
+    ):
         body = json.dumps({"name": f"Zoë {kind} & co", "age": 30, "email": f"{kind}@example.com"}).encode()
         msg_id = f"msg_{kind}_{secrets.token_hex(4)}"
-        headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp()))}
+        headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(signed_at.timestamp()))}
         if signer is not None:
-            headers["webhook-signature"] = Webhook(signer).sign(msg_id, now, body.decode())
+            headers["webhook-signature"] = Webhook(signer).sign(msg_id, signed_at, body.decode())
         status, answer = post(url, body, headers)
         assert status == 200, answer
         deliveries[msg_id] = (kind, body)
 
     records = [
-        pipes_record(m, queue_arn=verifier_env.out("queue_arn"), region=REGION) for m in receive_all(verifier_env, 3)
+        pipes_record(m, queue_arn=verifier_env.out("queue_arn"), region=REGION) for m in receive_all(verifier_env, 4)
     ]
-    assert len(records) == 3
+    assert len(records) == 4
     verdicts = {}
     for record in records:
         delivery = record["messageAttributes"]["webhook-id"]["stringValue"]
@@ -165,6 +173,7 @@ def test_signed_deliveries_go_from_http_through_the_verifier_to_the_workflow(ver
     assert verdicts["genuine"][1]["valid"] is True and verdicts["genuine"][1]["event"]["age"] == 30
     assert (verdicts["forged"][1]["valid"], verdicts["forged"][1]["reason"]) == (False, "bad_signature")
     assert (verdicts["unsigned"][1]["valid"], verdicts["unsigned"][1]["reason"]) == (False, "missing_header")
+    assert (verdicts["replayed"][1]["valid"], verdicts["replayed"][1]["reason"]) == (False, "timestamp_expired")
 
     # Each record as its own batch, the workflow's Lambda tasks answering as the functions did.
     cases = {kind: {"Verify": f"Verify-{kind}", "Process": "Processed"} for kind in verdicts}
@@ -179,7 +188,7 @@ def test_signed_deliveries_go_from_http_through_the_verifier_to_the_workflow(ver
             },
         }
     )
-    for kind in ("genuine", "forged", "unsigned"):
+    for kind in ("genuine", "forged", "unsigned", "replayed"):
         # Processed, or rejected: either way consumed, so nothing returns to the queue.
         assert outcome(run(verifier_env, kind, [verdicts[kind][0]])) == [], kind
     genuine = verdicts["genuine"][0]
