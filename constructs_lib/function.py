@@ -30,15 +30,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from . import policies
 from .assets import DEFAULT_EXCLUDE, build_zip, source_code_hash
-from .props import IAM_ROLE_NAME_MAX, parse_props
+from .props import IAM_ROLE_NAME_MAX, check_log_retention, parse_props
 
 __all__ = ["LambdaAsset", "PythonFunction", "PythonFunctionProps", "execution_policy"]
 
 ROLE_SUFFIX = "-lambda"
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-)
 # Lambda refuses to create a function that sets one of these (Lambda developer guide,
 # "Defined runtime environment variables").
 RESERVED_ENVIRONMENT = frozenset(
@@ -123,12 +119,7 @@ class PythonFunctionProps(BaseModel):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days={value} is not a retention CloudWatch Logs offers: use one of "
-                f"{sorted(LOG_RETENTION_DAYS)}"
-            )
-        return value
+        return check_log_retention("log_retention_days", value)
 
     @field_validator("environment")
     @classmethod

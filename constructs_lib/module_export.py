@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .props import LOG_RETENTION_DAYS
+
 __all__ = [
     "NAME_SENTINEL",
     "TAG_SENTINEL",
@@ -39,7 +41,6 @@ NAME_SENTINEL = "zzmoduleprefixzz"
 TAG_SENTINEL = {"zz-module-tags": "zz"}
 AWS_PROVIDER_SOURCE = "hashicorp/aws"
 TERRAFORM_REQUIRED_VERSION = ">= 1.5.0"
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def module_from_stack(
             default=defaults["log_retention_days"],
             validation=[
                 {
-                    "condition": f"${{contains([{', '.join(str(d) for d in LOG_RETENTION_DAYS)}], var.log_retention_days)}}",
+                    "condition": f"${{contains([{', '.join(str(d) for d in sorted(LOG_RETENTION_DAYS))}], var.log_retention_days)}}",
                     "error_message": "log_retention_days: use a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, ...).",
                 }
             ],

@@ -52,6 +52,17 @@ VISIBILITY_MARGIN_SECONDS = 30
 LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
+
+
+def check_log_retention(prop: str, value: int) -> int:
+    """CloudWatch Logs keeps logs only for these periods (PutRetentionPolicy)."""
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{prop}={value} is not a retention CloudWatch Logs offers: use one of {sorted(LOG_RETENTION_DAYS)}"
+        )
+    return value
+
+
 _ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:")
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$")
@@ -191,12 +202,7 @@ class Processing(BaseModel):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days={value} is not a retention CloudWatch Logs offers: use one of "
-                f"{sorted(LOG_RETENTION_DAYS)}"
-            )
-        return value
+        return check_log_retention("log_retention_days", value)
 
     @field_validator("process_policy_statements")
     @classmethod
@@ -551,12 +557,7 @@ class WebhookIngestProps(BaseModel):
     @field_validator("access_log_retention_days")
     @classmethod
     def _access_log_retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"access_log_retention_days={value} is not a retention CloudWatch Logs offers: use one "
-                f"of {sorted(LOG_RETENTION_DAYS)}"
-            )
-        return value
+        return check_log_retention("access_log_retention_days", value)
 
     @field_validator("allowed_source_ips")
     @classmethod

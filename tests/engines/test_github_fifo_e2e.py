@@ -13,13 +13,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
 import pytest
 
+from support.http import post
 from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, resources
@@ -40,15 +39,6 @@ def sqs(outputs: dict[str, Any], localstack: LocalStack) -> Any:
     client = localstack.client("sqs")
     client.purge_queue(QueueUrl=outputs[PREFIX + "queue_url"])
     return client
-
-
-def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def github_headers(body: bytes, secret: str, delivery: str, event: str | None = "push") -> dict[str, str]:

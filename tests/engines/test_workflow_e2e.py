@@ -21,8 +21,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -30,6 +28,7 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from support.http import post
 from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, resources
@@ -83,15 +82,6 @@ def verifier_env(deployed: Deployed, monkeypatch: pytest.MonkeyPatch) -> Deploye
     monkeypatch.setattr(handler, "_client", None)
     monkeypatch.setattr(handler, "_state", None)
     return deployed
-
-
-def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def receive_all(deployed: Deployed, count: int) -> list[dict[str, Any]]:
