@@ -11,13 +11,14 @@ made from the package's own import spec, so `__path__`, `__file__` and `__spec__
 Python would set, and `import cdktf_cdktf_provider_aws.sqs_queue` finds its files as usual.
 `cdktf_cdktf_provider_aws.<name>` still works: the module's `__getattr__` imports the
 submodule on first use (PEP 562), as the package's own import lines would have made it
-available. The jsii runtime imports a submodule on demand when JavaScript hands Python an
-object of a type no imported module has registered (jsii >= 1.121, `_submodule_fqn_map`);
-the bindings were generated before that map existed, so `install()` gives the runtime one.
+available. When JavaScript hands Python an object of a type that no imported module has
+registered, the jsii runtime imports the submodule that holds it, found through its
+`_submodule_fqn_map`; these bindings were generated before that map existed, so `install()`
+fills it in.
 
-Anything unexpected (the package already imported, not found, laid out differently) leaves
-the ordinary import in place: slower, never different. Synthesized output is the same bytes
-either way (tests/synth/test_determinism.py).
+Anything unexpected (the package already imported, not found, laid out differently, a jsii
+runtime without that map) leaves the ordinary import in place: slower, never different.
+Synthesized output is the same bytes either way (tests/synth/test_determinism.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import importlib
 import importlib.util
 import os
 import sys
-from types import ModuleType
 from typing import Any
 
 PACKAGE = "cdktf_cdktf_provider_aws"
@@ -60,7 +60,8 @@ def install() -> bool:
     if not os.path.isfile(os.path.join(folder, "_jsii", "__init__.py")):
         return False
     names = _submodules(folder)
-    if "provider" not in names:
+    fqn_map = _jsii_submodule_map()
+    if "provider" not in names or fqn_map is None:
         return False
 
     package = importlib.util.module_from_spec(spec)
@@ -79,20 +80,22 @@ def install() -> bool:
     package.__all__ = sorted(available)
     package.__lazy_submodules__ = available
     sys.modules[PACKAGE] = package
-    _register_fqns(names)
+    for name in names:
+        fqn_map.setdefault(f"{ASSEMBLY}.{_camel(name)}", f"{PACKAGE}.{name}")
     return True
 
 
-def _register_fqns(names: list[str]) -> None:
-    """Tell the jsii runtime which module holds each jsii submodule, e.g.
-    `@cdktf/provider-aws.sqsQueue` -> `cdktf_cdktf_provider_aws.sqs_queue`."""
-    reference_map: ModuleType | None = sys.modules.get("jsii._reference_map")
-    if reference_map is None:
-        import jsii._reference_map as reference_map
-    fqn_map = getattr(reference_map, "_submodule_fqn_map", None)
-    if isinstance(fqn_map, dict):
-        for name in names:
-            fqn_map.setdefault(f"{ASSEMBLY}.{_camel(name)}", f"{PACKAGE}.{name}")
+def _jsii_submodule_map() -> dict[str, str] | None:
+    """The jsii runtime's map from a jsii submodule to the Python module that registers its
+    types, e.g. `@cdktf/provider-aws.sqsQueue` -> `cdktf_cdktf_provider_aws.sqs_queue`. None
+    when this jsii has none: it could not import a submodule on demand, so the package must
+    be imported whole."""
+    try:
+        from jsii import _reference_map
+    except ImportError:
+        return None
+    fqn_map = getattr(_reference_map, "_submodule_fqn_map", None)
+    return fqn_map if isinstance(fqn_map, dict) else None
 
 
 # On import, so that `from constructs_lib import _provider` placed before a module's provider
