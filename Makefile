@@ -27,13 +27,15 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install synth module redrive engines localstack checkov test test-unit clean
+.PHONY: help install synth module redrive engines localstack checkov test test-unit bench clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
 	@echo "make test    install (environment and test engines), then run every test"
 	@echo "make module  install, then write the Terraform module to $(MODULE_OUT)/"
 	@echo "make redrive DLQ_ARN=...  move a DLQ's messages back to their queue (AWS credentials needed)"
+	@echo "make bench   measure synth, verifier, package and LocalStack throughput into BENCHMARKS.md"
+	@echo "             (BENCH_SUITE=1 also times the synth and engine test layers, ~10 min more)"
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -102,6 +104,14 @@ test:
 
 test-unit: install
 	$(PY) -m pytest tests/unit
+
+# Figures with ratios against baselines measured in the same run (bench/run.py). The timed
+# test layers beyond tests/unit are opt-in: with them the run takes ~10 minutes longer.
+BENCH_SUITE ?=
+BENCH_ENGINES := localstack node_modules/.package-lock.json $(if $(filter-out 0,$(BENCH_SUITE)),.build/velocity.installed)
+
+bench: install $(BENCH_ENGINES)
+	BENCH_SUITE=$(BENCH_SUITE) $(PY) bench/run.py
 
 clean:
 	rm -rf cdktf.out dist .build .pytest_cache .hypothesis

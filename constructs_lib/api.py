@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from cdktf import Fn, TerraformResourceLifecycle
+from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment

@@ -49,6 +49,8 @@ def max_prefix_length(props: WebhookIngestProps) -> int:
 
 def build(props: WebhookIngestProps, out: Path) -> None:
     from cdktf import App, TerraformStack
+
+    from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
     from cdktf_cdktf_provider_aws.provider import AwsProvider
 
     from constructs_lib.webhook import WebhookIngest

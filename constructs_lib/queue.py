@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedriveAllowPolicy

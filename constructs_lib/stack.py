@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktf import LocalBackend, TerraformStack, TerraformVariable
+from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 

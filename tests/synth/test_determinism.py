@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from support.synth import SynthOutput, synth_app
+from support.synth import JSII_ENV, SynthOutput, node_major, synth_app
 
 COPIED = ("main.py", "cdktf.json", "constructs_lib", "examples", "lambda_src")
 
@@ -29,3 +32,29 @@ def test_synth_in_another_directory_is_byte_identical(
     assert first_files == second_files
     for relative in first_files:
         assert (synth.outdir / relative).read_bytes() == (second.outdir / relative).read_bytes(), relative
+
+
+# `python main.py` loads the provider bindings lazily (constructs_lib._provider) and ends
+# with a fast exit (main.exit_after_synth). This is the app as it was before both: the
+# provider package imported the ordinary way first, so every submodule is loaded, and a
+# normal exit.
+PLAIN_SYNTH = """
+import sys
+import cdktf_cdktf_provider_aws
+assert len([m for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.")]) > 2000
+from cdktf import App
+import main
+main.build(App()).synth()
+"""
+
+
+def test_fast_synth_writes_the_same_bytes_as_a_plain_one(synth: SynthOutput, repo_root: Path, tmp_path: Path) -> None:
+    outdir = tmp_path / "plain.out"
+    env = {**os.environ, **JSII_ENV, "CDKTF_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major()}
+    result = subprocess.run([sys.executable, "-c", PLAIN_SYNTH], cwd=repo_root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    fast_files = sorted(p.relative_to(synth.outdir) for p in synth.outdir.rglob("*") if p.is_file())
+    plain_files = sorted(p.relative_to(outdir) for p in outdir.rglob("*") if p.is_file())
+    assert fast_files == plain_files
+    for relative in fast_files:
+        assert (synth.outdir / relative).read_bytes() == (outdir / relative).read_bytes(), relative
