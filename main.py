@@ -73,7 +73,9 @@ def github(app: App) -> None:
     """GitHub webhooks: POST /webhooks/github, X-Hub-Signature-256 checked by the verifier.
     FIFO: one repository's events are processed in order (group = repository.full_name, or
     "default" for events without a repository), and X-GitHub-Delivery deduplicates: GitHub's
-    redelivery of a delivery carries the same id. The event kind (X-GitHub-Event) is forwarded."""
+    redelivery of a delivery carries the same id. The event kind (X-GitHub-Event) is forwarded.
+    Queues and log groups are encrypted with customer-managed KMS keys created for them: only
+    the API role, the pipe role and the account can read a delivery."""
     stack = WebhookStack(app, "github")
     WebhookIngest(
         stack,
@@ -91,6 +93,8 @@ def github(app: App) -> None:
                     processing=Processing(scheme="github", process_code_dir=PROCESSOR),
                 ),
             ),
+            queue_encryption="kms",
+            log_encryption="kms",
         ),
     )
 

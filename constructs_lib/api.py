@@ -34,6 +34,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from . import openapi, policies, vtl
+from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .schema import api_gateway_schema, openapi_component
 from .props import WebhookIngestProps, WebhookSource
 
@@ -67,14 +68,6 @@ class ApiSource:
     queue: SqsQueue
 
 
-def _arn_part(arn: str, index: int) -> str:
-    """A field of an ARN (1 partition, 3 region, 4 account), read by Terraform at plan time.
-
-    Taking region and account from the queue's own ARN needs no data source, so the module
-    works unchanged with provider 5.x and 6.x and in any partition.
-    """
-    return Fn.element(Fn.split(":", arn), index)
-
 
 def model_name(source: WebhookSource) -> str:
     return "".join(part.capitalize() for part in source.name.split("-")) + "Body"
@@ -105,10 +98,12 @@ class WebhookApi(Construct):
         *,
         props: WebhookIngestProps,
         sources: list[ApiSource],
+        queue_key_arn: str | None = None,
+        log_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         name, stage_name, tags = props.name, props.stage_name, props.tags
-        partition = _arn_part(sources[0].queue.arn, 1)
+        partition = arn_part(sources[0].queue.arn, PARTITION)
         self.role = IamRole(
             self,
             "Role",
@@ -122,7 +117,12 @@ class WebhookApi(Construct):
             "SendMessage",
             name="send-message",
             role=self.role.id,
-            policy=json.dumps(policies.send_message_policy([s.queue.arn for s in sources])),
+            policy=json.dumps(
+                policies.send_message_policy(
+                    [s.queue.arn for s in sources],
+                    extra=policies.queue_key_statements(queue_key_arn, send=True) if queue_key_arn else (),
+                )
+            ),
         )
         routes = [
             openapi.Route(
@@ -131,9 +131,9 @@ class WebhookApi(Construct):
                 model_name=model_name(s.source),
                 schema=openapi_component(api_gateway_schema(s.source.model)),
                 integration_uri=openapi.sqs_integration_uri(
-                    _arn_part(s.queue.arn, 1),
-                    _arn_part(s.queue.arn, 3),
-                    _arn_part(s.queue.arn, 4),
+                    arn_part(s.queue.arn, PARTITION),
+                    arn_part(s.queue.arn, REGION),
+                    arn_part(s.queue.arn, ACCOUNT),
                     s.queue.name,
                 ),
                 credentials_arn=self.role.arn,
@@ -193,6 +193,7 @@ class WebhookApi(Construct):
             "AccessLogGroup",
             name=f"/aws/apigateway/{name}/{stage_name}/access",
             retention_in_days=props.access_log_retention_days,
+            kms_key_id=log_key_arn,
             tags=tags or None,
         )
         self.stage = ApiGatewayStage(

@@ -83,6 +83,11 @@ class PythonFunctionProps(BaseModel):
     log_retention_days: int = Field(
         default=30, description="days CloudWatch keeps the function's logs; 30 (then they are deleted)"
     )
+    log_kms_key_arn: str | None = Field(
+        default=None,
+        description="KMS key that encrypts the log group (its policy must let CloudWatch Logs use "
+        "it); None = CloudWatch Logs' own encryption",
+    )
     log_level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] = Field(
         default="INFO",
         description="lowest level of the logging records Lambda keeps (JSON log format); INFO",
@@ -264,6 +269,7 @@ class PythonFunction(Construct):
             "LogGroup",
             name=f"/aws/lambda/{p.name}",
             retention_in_days=p.log_retention_days,
+            kms_key_id=p.log_kms_key_arn,
             tags=tags,
         )
         self.role = IamRole(

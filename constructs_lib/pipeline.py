@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cdktf import Fn
 from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -59,14 +58,11 @@ def verifier_environment(source: WebhookSource, secret_arn: str) -> dict[str, st
     return environment
 
 
-def _account_of(arn: str) -> str:
-    return Fn.element(Fn.split(":", arn), 4)
-
-
 class WebhookPipeline(Construct):
     """Verify and process one source's deliveries as they leave its queue.
 
-    Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
+    `account` (the account id, or a reference to it) guards the service roles' trust against
+    the confused deputy. Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
     one is used), `verifier` and `processor` (PythonFunction; `processor` is None unless
     process_code_dir is set), `state_machine`, `workflow_role`, `workflow_log_group`, `pipe`,
     `pipe_role`, `pipe_log_group`, `definition` (the ASL document as built).
@@ -81,13 +77,15 @@ class WebhookPipeline(Construct):
         source: WebhookSource,
         queue: SqsQueue,
         tags: dict[str, str],
+        account: str,
+        queue_key_arn: str | None = None,
+        log_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         p: Processing = source.processing  # type: ignore[assignment]
         assert p is not None, "WebhookPipeline needs a source with processing"
         names = pipeline_names(prefix, source.name)
         tag_map = tags or None
-        account = _account_of(queue.arn)
 
         self.secret: SecretsmanagerSecret | None = None
         if p.secret_arn is None:
@@ -109,6 +107,7 @@ class WebhookPipeline(Construct):
             "architecture": p.architecture,
             "memory_mb": p.memory_mb,
             "log_retention_days": p.log_retention_days,
+            "log_kms_key_arn": log_key_arn,
             "tags": tags,
         }
         self.verifier = PythonFunction(
@@ -160,6 +159,7 @@ class WebhookPipeline(Construct):
             # account's CloudWatch Logs resource policy past its size limit (AWS recommendation).
             name=f"/aws/vendedlogs/states/{names.state_machine}",
             retention_in_days=p.log_retention_days,
+            kms_key_id=log_key_arn,
             tags=tag_map,
         )
         self.workflow_role = IamRole(
@@ -202,6 +202,7 @@ class WebhookPipeline(Construct):
             "PipeLogGroup",
             name=f"/aws/vendedlogs/pipes/{names.pipe}",
             retention_in_days=p.log_retention_days,
+            kms_key_id=log_key_arn,
             tags=tag_map,
         )
         self.pipe_role = IamRole(
@@ -218,7 +219,12 @@ class WebhookPipeline(Construct):
             name="pipe",
             role=self.pipe_role.id,
             policy=json.dumps(
-                policies.pipe_policy(queue.arn, self.state_machine.arn, self.pipe_log_group.arn)
+                policies.pipe_policy(
+                    queue.arn,
+                    self.state_machine.arn,
+                    self.pipe_log_group.arn,
+                    extra=policies.queue_key_statements(queue_key_arn, send=False) if queue_key_arn else (),
+                )
             ),
         )
         self.pipe = PipesPipe(

@@ -18,6 +18,10 @@ __all__ = [
     "secret_read_statements",
     "state_machine_policy",
     "pipe_policy",
+    "queue_key_statements",
+    "queue_key_policy",
+    "logs_key_policy",
+    "KEY_ADMIN_ACTIONS",
     "WILDCARD_RESOURCE_ACTIONS",
 ]
 
@@ -40,8 +44,9 @@ def assume_role_policy(service: str, source_account: str | None = None) -> dict[
     return {"Version": VERSION, "Statement": [statement]}
 
 
-def send_message_policy(queue_arns: Sequence[str]) -> dict[str, Any]:
-    """What API Gateway's integration role may do: send to these queues and nothing else."""
+def send_message_policy(queue_arns: Sequence[str], extra: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """What API Gateway's integration role may do: send to these queues and nothing else
+    (`extra`: the grant on their customer-managed key, when they have one)."""
     if not queue_arns:
         raise ValueError("send_message_policy needs at least one queue ARN")
     return {
@@ -52,7 +57,8 @@ def send_message_policy(queue_arns: Sequence[str]) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": "sqs:SendMessage",
                 "Resource": list(queue_arns),
-            }
+            },
+            *extra,
         ],
     }
 
@@ -145,8 +151,11 @@ def state_machine_policy(
     return {"Version": VERSION, "Statement": statements}
 
 
-def pipe_policy(queue_arn: str, state_machine_arn: str, log_group_arn: str) -> dict[str, Any]:
-    """The pipe's role: consume one queue, start one workflow synchronously, write its logs."""
+def pipe_policy(
+    queue_arn: str, state_machine_arn: str, log_group_arn: str, extra: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The pipe's role: consume one queue, start one workflow synchronously, write its logs
+    (`extra`: decrypt with the queue's customer-managed key, when it has one)."""
     return {
         "Version": VERSION,
         "Statement": [
@@ -167,6 +176,132 @@ def pipe_policy(queue_arn: str, state_machine_arn: str, log_group_arn: str) -> d
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": f"{log_group_arn}:*",
+            },
+            *extra,
+        ],
+    }
+
+
+# What the account may do with a key we create, listed rather than `kms:*`: every action
+# that manages the key (so the account's IAM policies can administer it and it can never
+# become unmanageable), plus the two SQS needs to read and move its messages (the console,
+# `make redrive`). Signing, MAC and asymmetric actions do not apply to this key spec.
+KEY_ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+# SQS encrypts with a data key from KMS: a producer needs both actions, a consumer Decrypt
+# (SQS developer guide, "Key management": "Example policies").
+QUEUE_SEND_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+QUEUE_RECEIVE_KEY_ACTIONS = ("kms:Decrypt",)
+# Only when SQS asks on the role's behalf, in any region of the key's (a KMS key is regional).
+_VIA_SQS = {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}}
+
+
+def queue_key_statements(key_arn: str, *, send: bool) -> list[dict[str, Any]]:
+    """The IAM grant of a role that sends to (`send`) or receives from queues under `key_arn`."""
+    return [
+        {
+            "Sid": "UseQueueKey" if send else "DecryptQueue",
+            "Effect": "Allow",
+            "Action": list(QUEUE_SEND_KEY_ACTIONS if send else QUEUE_RECEIVE_KEY_ACTIONS),
+            "Resource": key_arn,
+            "Condition": _VIA_SQS,
+        }
+    ]
+
+
+def _account_statement(partition: str, account: str, extra_actions: Sequence[str]) -> dict[str, Any]:
+    return {
+        "Sid": "AccountAdministersThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+        "Action": [*KEY_ADMIN_ACTIONS, *extra_actions],
+        # In a key policy `*` is the key itself: the only resource KMS accepts there.
+        "Resource": "*",
+    }
+
+
+def queue_key_policy(
+    partition: str, account: str, *, sender_role_arns: Sequence[str], receiver_role_arns: Sequence[str]
+) -> dict[str, Any]:
+    """The key policy of a queue key: the account administers it (and, through IAM, may read
+    and redrive messages); the senders may encrypt and the receivers decrypt through SQS. No
+    other principal appears."""
+    if not sender_role_arns:
+        raise ValueError("queue_key_policy needs the role that sends to the queues")
+    statements = [
+        _account_statement(partition, account, QUEUE_SEND_KEY_ACTIONS),
+        {
+            "Sid": "ApiGatewaySends",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(sender_role_arns)},
+            "Action": list(QUEUE_SEND_KEY_ACTIONS),
+            "Resource": "*",
+            "Condition": _VIA_SQS,
+        },
+    ]
+    if receiver_role_arns:
+        statements.append(
+            {
+                "Sid": "PipesReceive",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(receiver_role_arns)},
+                "Action": list(QUEUE_RECEIVE_KEY_ACTIONS),
+                "Resource": "*",
+                "Condition": _VIA_SQS,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def logs_key_policy(partition: str, region: str, account: str) -> dict[str, Any]:
+    """The key policy of a log-group key: the account administers it; CloudWatch Logs of this
+    region may use it for this account's log groups only (CloudWatch Logs user guide,
+    "Encrypt log data in CloudWatch Logs using AWS KMS")."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            _account_statement(partition, account, ()),
+            {
+                "Sid": "CloudWatchLogsEncrypts",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:*"}
+                },
             },
         ],
     }

@@ -75,6 +75,7 @@ _FIELD_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
 # SQS: MessageGroupId is 1-128 characters of alphanumerics and punctuation.
 _GROUP_FALLBACK = re.compile(r"^[!-~]{1,128}$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
 
 class PropsError(ValueError):
@@ -542,6 +543,37 @@ class WebhookIngestProps(BaseModel):
         description="require an x-api-key header of the stack's usage plan key (for providers that "
         "can send custom headers); False",
     )
+    queue_encryption: Literal["sqs-managed", "kms"] = Field(
+        default="sqs-managed",
+        description="how queues and DLQs are encrypted at rest: 'sqs-managed' (SSE-SQS: no key to "
+        "manage or pay for, usable by any principal SQS lets in); 'kms' = a customer-managed key "
+        "whose policy decides who may read (queue_kms_key_arn, or one created for exactly the API "
+        "role, the pipe roles and the account)",
+    )
+    queue_kms_key_arn: str | None = Field(
+        default=None,
+        description="existing customer-managed key for queue_encryption='kms'; its policy must let "
+        "the API role use kms:GenerateDataKey and kms:Decrypt and the pipe roles kms:Decrypt (or "
+        "delegate to IAM); None = a key is created with exactly that policy",
+    )
+    log_encryption: Literal["cloudwatch-managed", "kms"] = Field(
+        default="cloudwatch-managed",
+        description="how every log group (API access, Lambda, workflow, pipe) is encrypted: "
+        "'cloudwatch-managed' (CloudWatch Logs' own keys); 'kms' = a customer-managed key "
+        "(log_kms_key_arn, or one created for CloudWatch Logs of this account and region)",
+    )
+    log_kms_key_arn: str | None = Field(
+        default=None,
+        description="existing customer-managed key for log_encryption='kms'; its policy must let "
+        "logs.<region>.amazonaws.com use it; None = a key is created with that policy",
+    )
+    kms_deletion_window_days: int = Field(
+        default=30,
+        ge=7,
+        le=30,
+        description="days a created key waits, cancellable, between its destroy and its deletion "
+        "(messages and logs it encrypts are unreadable after); 30, the longest KMS allows",
+    )
     alarms: Alarms = Field(
         default_factory=Alarms,
         description="CloudWatch alarms per source (DLQ messages, oldest message age, failed and "
@@ -580,6 +612,28 @@ class WebhookIngestProps(BaseModel):
                 f"web_acl_arn {value!r} is not a WAFv2 web ACL ARN: pass arn:aws:wafv2:<region>:<account>:regional/webacl/..."
             )
         return value
+
+    @field_validator("queue_kms_key_arn", "log_kms_key_arn")
+    @classmethod
+    def _key_arn(cls, value: str | None, info: Any) -> str | None:
+        # A key ARN, not an alias: IAM grants and CloudWatch Logs' association need the key itself.
+        if value is not None and not (_KMS_KEY_ARN.match(value) or value.startswith("${")):
+            raise ValueError(
+                f"{info.field_name} {value!r} is not a KMS key ARN: pass "
+                "arn:aws:kms:<region>:<account>:key/<key id> (not an alias) or a Terraform reference to one"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _encryption(self) -> WebhookIngestProps:
+        for kind, managed in (("queue", "sqs-managed"), ("log", "cloudwatch-managed")):
+            arn = getattr(self, f"{kind}_kms_key_arn")
+            if arn is not None and getattr(self, f"{kind}_encryption") != "kms":
+                raise ValueError(
+                    f"{kind}_kms_key_arn={arn!r} is set but {kind}_encryption={managed!r}: set "
+                    f"{kind}_encryption='kms' to use the key, or drop {kind}_kms_key_arn"
+                )
+        return self
 
     @field_validator("stage_name")
     @classmethod

@@ -21,18 +21,36 @@ class WebhookQueue(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, *, prefix: str, source: WebhookSource, tags: dict[str, str]
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        prefix: str,
+        source: WebhookSource,
+        tags: dict[str, str],
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         name, dlq_name = queue_names(prefix, source)
         fifo = {"fifo_queue": True} if source.fifo else {}
+        # Both queues under one key: a message moved to the DLQ stays readable by the same roles.
+        encryption: dict[str, object] = (
+            {"sqs_managed_sse_enabled": True}
+            if kms_key_arn is None
+            else {
+                "kms_master_key_id": kms_key_arn,
+                # SQS's default, written down: how long a data key is reused before KMS is asked
+                # again (fewer KMS calls, each billed, against a shorter exposure of one data key).
+                "kms_data_key_reuse_period_seconds": 300,
+            }
+        )
 
         self.dead_letter_queue = SqsQueue(
             self,
             "DeadLetterQueue",
             name=dlq_name,
             message_retention_seconds=source.dlq_retention_seconds,
-            sqs_managed_sse_enabled=True,
+            **encryption,
             tags=tags or None,
             **fifo,
         )
@@ -45,7 +63,7 @@ class WebhookQueue(Construct):
             # Explicit (SQS's default grew to 1 MiB in 2025): a body the workflow could never
             # take is refused by SendMessage, and the API answers 413 instead of queuing it.
             max_message_size=source.max_message_bytes,
-            sqs_managed_sse_enabled=True,
+            **encryption,
             redrive_policy=json.dumps(
                 policies.redrive_policy(self.dead_letter_queue.arn, source.max_receive_count)
             ),

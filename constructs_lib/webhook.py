@@ -7,9 +7,12 @@ from typing import Any
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from . import policies
+from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .alarm_rules import api_alarm_specs, source_alarm_specs
 from .alarms import WebhookAlarms
 from .api import ApiSource, WebhookApi
+from .kms import CustomerKey
 from .pipeline import WebhookPipeline
 from .props import WebhookIngestProps, WebhookSource, parse_props
 from .queue import WebhookQueue
@@ -30,8 +33,10 @@ class WebhookIngest(Construct):
       `verifier`, `processor`, `state_machine`, `pipe`, their roles and log groups),
       `queue` / `dead_letter_queue` (those of the first source, for the common single-source case),
       `endpoints` (source name -> endpoint URL),
-      `alarms` (source name -> WebhookAlarms: `alarms`, what -> CloudwatchMetricAlarm) and
-      `api_alarms` (WebhookAlarms of the REST API: its 5XX answers, shared by all sources).
+      `alarms` (source name -> WebhookAlarms: `alarms`, what -> CloudwatchMetricAlarm),
+      `api_alarms` (WebhookAlarms of the REST API: its 5XX answers, shared by all sources),
+      `queue_key` / `log_key` (the CustomerKey created for queues / log groups, else None) and
+      `queue_key_arn` / `log_key_arn` (the key in use, created or given, else None).
     """
 
     def __init__(self, scope: Construct, id_: str, props: WebhookIngestProps | dict[str, Any]) -> None:
@@ -40,15 +45,50 @@ class WebhookIngest(Construct):
         super().__init__(scope, id_)
         self.props = p
 
+        self.queue_key: CustomerKey | None = None
+        self.queue_key_arn = p.queue_kms_key_arn
+        if p.queue_encryption == "kms" and self.queue_key_arn is None:
+            # Its policy names the roles made below; it is set once they exist.
+            self.queue_key = CustomerKey(
+                self,
+                "QueueKey",
+                description=f"Encrypts the webhook queues of {p.name}",
+                deletion_window_days=p.kms_deletion_window_days,
+                tags=p.tags,
+            )
+            self.queue_key_arn = self.queue_key.arn
         self.queues: dict[str, WebhookQueue] = {
-            source.name: WebhookQueue(self, f"Source-{source.name}", prefix=p.name, source=source, tags=p.tags)
+            source.name: WebhookQueue(
+                self,
+                f"Source-{source.name}",
+                prefix=p.name,
+                source=source,
+                tags=p.tags,
+                kms_key_arn=self.queue_key_arn,
+            )
             for source in p.sources
         }
+        self.log_key: CustomerKey | None = None
+        self.log_key_arn = p.log_kms_key_arn
+        if p.log_encryption == "kms" and self.log_key_arn is None:
+            arn = self.queues[p.sources[0].name].queue.arn
+            self.log_key = CustomerKey(
+                self,
+                "LogKey",
+                description=f"Encrypts the log groups of {p.name}",
+                deletion_window_days=p.kms_deletion_window_days,
+                tags=p.tags,
+                # The queue's ARN carries partition, region and account without a data source.
+                policy=policies.logs_key_policy(arn_part(arn, PARTITION), arn_part(arn, REGION), arn_part(arn, ACCOUNT)),
+            )
+            self.log_key_arn = self.log_key.arn
         self.api = WebhookApi(
             self,
             "Api",
             props=p,
             sources=[ApiSource(source, self.queues[source.name].queue) for source in p.sources],
+            queue_key_arn=self.queue_key_arn,
+            log_key_arn=self.log_key_arn,
         )
         self.pipelines: dict[str, WebhookPipeline] = {
             source.name: WebhookPipeline(
@@ -58,10 +98,25 @@ class WebhookIngest(Construct):
                 source=source,
                 queue=self.queues[source.name].queue,
                 tags=p.tags,
+                # From the API role's ARN, not the queue's: a queue key's policy names the pipe
+                # role, so the role must not wait for the queue that waits for the key.
+                account=arn_part(self.api.role.arn, ACCOUNT),
+                queue_key_arn=self.queue_key_arn,
+                log_key_arn=self.log_key_arn,
             )
             for source in p.sources
             if source.processing is not None
         }
+        if self.queue_key is not None:
+            role_arn = self.api.role.arn
+            self.queue_key.set_policy(
+                policies.queue_key_policy(
+                    arn_part(role_arn, PARTITION),
+                    arn_part(role_arn, ACCOUNT),
+                    sender_role_arns=[role_arn],
+                    receiver_role_arns=[pipeline.pipe_role.arn for pipeline in self.pipelines.values()],
+                )
+            )
         self._alarms()
         first = self.queues[p.sources[0].name]
         self.queue = first.queue
@@ -70,6 +125,12 @@ class WebhookIngest(Construct):
         for source in p.sources:
             self.endpoints[source.name] = f"{self.api.invoke_url}{source.route}"
             self._outputs(source)
+        for label, key in (("queue", self.queue_key), ("log", self.log_key)):
+            if key is not None:
+                output = TerraformOutput(
+                    self, f"{label}-key-arn", value=key.arn, description=f"ARN of the KMS key of the {label}s"
+                )
+                output.override_logical_id(_output_name(p.name, f"{label}_kms_key_arn"))
 
     def _alarms(self) -> None:
         p = self.props

@@ -67,3 +67,36 @@ def test_checkov_reports_a_real_weakness(synth: SynthOutput, tmp_path: Path) -> 
         queue["sqs_managed_sse_enabled"] = False
     (tmp_path / "cdk.tf.json").write_text(json.dumps(stack))
     assert any(line.startswith("CKV_AWS_27 ") for line in failures(scan(tmp_path))), "unencrypted queues must fail"
+
+
+def test_customer_managed_keys_pass_the_checks_the_default_skips(synth: SynthOutput, tmp_path: Path) -> None:
+    """Without the reviewed skips: the github stack (queue and log keys) passes the log-group
+    KMS check and the KMS key checks; users-standard (AWS-held keys) fails the first, which is
+    why it is skipped for the default."""
+    checks = "CKV_AWS_158,CKV_AWS_7,CKV_AWS_33,CKV2_AWS_64"
+    for name in ("github", "users-standard"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "cdk.tf.json").write_text(json.dumps(synth.stack(name)))
+    result = subprocess.run(
+        [str(checkov_bin()), "-d", str(tmp_path), "--check", checks, "-o", "json"],
+        # Not the project's folder, whose .checkov.yaml checkov would read by itself.
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
+    )
+    assert result.stdout.strip(), result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    (terraform,) = [r for r in (report if isinstance(report, list) else [report]) if r.get("check_type") == "terraform_json"]
+    by_stack: dict[str, dict[str, set[str]]] = {}
+    for outcome in ("passed_checks", "failed_checks"):
+        for check in terraform["results"][outcome]:
+            stack = Path(check["file_path"]).parent.name
+            by_stack.setdefault(stack, {}).setdefault(outcome, set()).add(f"{check['check_id']} {check['resource']}")
+    github, users = by_stack["github"], by_stack["users-standard"]
+    assert "failed_checks" not in github, github
+    assert sum(c.startswith("CKV_AWS_158 ") for c in github["passed_checks"]) == 5
+    assert sum(c.startswith("CKV_AWS_7 ") for c in github["passed_checks"]) == 2
+    assert sum(c.startswith("CKV2_AWS_64 ") for c in github["passed_checks"]) == 2
+    assert sum(c.startswith("CKV_AWS_158 ") for c in users["failed_checks"]) == 5

@@ -130,9 +130,17 @@ def test_api_role_may_send_only_to_the_stacks_source_queues(synth: SynthOutput, 
         if policy["role"] == ref("aws_iam_role", role_id, "id")
         for s in json.loads(policy["policy"])["Statement"]
     ]
-    assert statements == [
-        {"Sid": "SendToWebhookQueues", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sources}
-    ]
+    send, *key = statements
+    assert send == {"Sid": "SendToWebhookQueues", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sources}
+    # With a customer-managed queue key (github), the grant on that key and nothing else.
+    keys = resources(stack, "aws_kms_key")
+    if any(v.get("kms_master_key_id") for v in queues.values()):
+        (grant,) = key
+        (key_id,) = [k for k in keys if k.startswith("Webhooks_QueueKey")]
+        assert grant["Resource"] == ref("aws_kms_key", key_id, "arn")
+        assert grant["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    else:
+        assert key == []
     assert "managed_policy_arns" not in role and "inline_policy" not in role
 
 

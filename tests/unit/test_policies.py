@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from constructs_lib import policies
@@ -76,3 +78,87 @@ def test_secret_read_names_the_secret_and_decrypts_only_through_secrets_manager(
     read, decrypt = policies.secret_read_statements("arn:secret", "arn:key")
     assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == "arn:key"
     assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
+
+
+def _kms_operations() -> set[str]:
+    # KMS names its IAM actions after its API operations: botocore's service model, which is
+    # generated from AWS's own API definitions, is the independent list to check ours against.
+    import botocore.session
+
+    return set(botocore.session.get_session().get_service_model("kms").operation_names)
+
+
+def _actions(statement: dict) -> list[str]:
+    return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+
+
+def test_key_policies_name_real_kms_actions_and_never_a_wildcard() -> None:
+    operations = _kms_operations()
+    documents = [
+        policies.queue_key_policy("aws", "123456789012", sender_role_arns=["arn:api"], receiver_role_arns=["arn:pipe"]),
+        policies.logs_key_policy("aws", "eu-west-1", "123456789012"),
+    ]
+    for document in documents:
+        for statement in document["Statement"]:
+            for action in _actions(statement):
+                assert action.startswith("kms:") and "*" not in action, statement
+                # The one action named apart from its operation: ReEncrypt is authorized as
+                # kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination.
+                operation = re.sub(r"^ReEncrypt(From|To)$", "ReEncrypt", action.removeprefix("kms:"))
+                assert operation in operations, action
+
+
+def test_the_account_can_administer_the_key_so_it_never_becomes_unmanageable() -> None:
+    # KMS refuses a key policy that would not let its creator change it again
+    # (PutKeyPolicy's lockout safety check); through IAM the account keeps every management action.
+    account = policies.queue_key_policy("aws", "123456789012", sender_role_arns=["arn:api"], receiver_role_arns=[])[
+        "Statement"
+    ][0]
+    assert account["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    for needed in ("kms:PutKeyPolicy", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:ScheduleKeyDeletion",
+                   "kms:CancelKeyDeletion", "kms:EnableKeyRotation", "kms:TagResource"):
+        assert needed in account["Action"]
+
+
+def test_queue_key_lets_exactly_the_api_role_the_pipe_roles_and_the_account_use_it() -> None:
+    doc = policies.queue_key_policy(
+        "aws-cn", "123456789012", sender_role_arns=["arn:api"], receiver_role_arns=["arn:pipe-a", "arn:pipe-b"]
+    )
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    principals = {p for s in doc["Statement"] for p in _as_list(s["Principal"]["AWS"])}
+    assert principals == {"arn:aws-cn:iam::123456789012:root", "arn:api", "arn:pipe-a", "arn:pipe-b"}
+    assert all(s["Effect"] == "Allow" and s["Resource"] == "*" for s in doc["Statement"])
+    assert by_sid["ApiGatewaySends"]["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert by_sid["PipesReceive"]["Action"] == ["kms:Decrypt"]
+    for sid in ("ApiGatewaySends", "PipesReceive"):
+        assert by_sid[sid]["Condition"] == {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}}
+    ingest_only = policies.queue_key_policy("aws", "1", sender_role_arns=["arn:api"], receiver_role_arns=[])
+    assert [s["Sid"] for s in ingest_only["Statement"]] == ["AccountAdministersThroughIam", "ApiGatewaySends"]
+    with pytest.raises(ValueError):
+        policies.queue_key_policy("aws", "1", sender_role_arns=[], receiver_role_arns=["arn:pipe"])
+
+
+def test_role_grants_on_a_queue_key_name_the_key_and_go_through_sqs() -> None:
+    (send,) = policies.queue_key_statements("arn:key", send=True)
+    (receive,) = policies.queue_key_statements("arn:key", send=False)
+    assert (send["Action"], receive["Action"]) == (["kms:GenerateDataKey", "kms:Decrypt"], ["kms:Decrypt"])
+    assert send["Resource"] == receive["Resource"] == "arn:key"
+    assert send["Condition"] == {"StringLike": {"kms:ViaService": "sqs.*.amazonaws.com"}}
+    for statement in (send, receive):
+        policies.check_statement(statement)
+    doc = policies.pipe_policy("arn:q", "arn:sm", "arn:lg", extra=[receive])
+    assert doc["Statement"][-1] == receive
+
+
+def test_logs_key_serves_cloudwatch_logs_of_one_region_for_the_accounts_log_groups_only() -> None:
+    account, logs = policies.logs_key_policy("aws", "eu-west-1", "123456789012")["Statement"]
+    assert account["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert not {"kms:Decrypt", "kms:GenerateDataKey"} & set(account["Action"]), "the account reads logs through CloudWatch"
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert logs["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*"}
+    }
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)

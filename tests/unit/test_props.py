@@ -123,6 +123,23 @@ def test_group_field_may_be_an_alias_or_nested_enum() -> None:
         ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "allowed_source_ips": ["github"]}, "is not a CIDR range"),
         ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "throttle_rate_limit": 500, "throttle_burst_limit": 100}, "throttle_burst_limit=100 is below throttle_rate_limit=500"),
         ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "web_acl_arn": "my-acl"}, "is not a WAFv2 web ACL ARN"),
+        (
+            {"name": "acme", "sources": [{"name": "gh", "model": Body}], "queue_encryption": "kms",
+             "queue_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:alias/hooks"},
+            "queue_kms_key_arn 'arn:aws:kms:eu-west-1:123456789012:alias/hooks' is not a KMS key ARN",
+        ),
+        (
+            {"name": "acme", "sources": [{"name": "gh", "model": Body}],
+             "queue_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+            "but queue_encryption='sqs-managed': set queue_encryption='kms'",
+        ),
+        (
+            {"name": "acme", "sources": [{"name": "gh", "model": Body}],
+             "log_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+            "but log_encryption='cloudwatch-managed': set log_encryption='kms'",
+        ),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "queue_encryption": "sse-kms"}, "queue_encryption"),
+        ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "kms_deletion_window_days": 5}, "kms_deletion_window_days"),
         ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "access_log_retention_days": 2}, "access_log_retention_days=2"),
         ({"name": "acme", "sources": [{"name": "gh", "model": Body}], "execution_log_level": "DEBUG"}, "execution_log_level"),
         ({"name": "acme", "sources": [{"name": "gh", "model": Body, "max_body_bytes": 512}]}, "greater than or equal to 1024"),
