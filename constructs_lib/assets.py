@@ -15,11 +15,17 @@ change that is not there. What `build_zip` fixes, and why:
 - Modes are 0o644, or 0o755 for the files named by `executable` patterns. Modes are not read
   from the file system: git keeps only the execute bit, Windows keeps none, and a checkout
   under umask 077 would otherwise package 0o600 files that Lambda's sandbox user cannot read.
-- Entries are stored, not deflated, unless `deflate_level` asks for it: deflate output
-  depends on the zlib build (zlib-ng, which Fedora ships as zlib and CPython 3.14 bundles on
-  Windows, compresses the same bytes differently), so only stored entries are the same
-  everywhere. A handler is kilobytes; Lambda's limits (50 MB zipped for a direct upload,
-  250 MB unzipped) only make compression worth its drift for large vendored dependencies.
+- Entries are deflated by our own encoder (`constructs_lib.deflate`), never by zlib: zlib's
+  output depends on its build (zlib-ng, which Fedora ships as zlib and CPython 3.14 bundles
+  on Windows, compresses the same bytes differently), ours only on the input. An entry that
+  deflate would not make smaller (an image, a compiled extension, an empty file) is stored.
+  The encoder is pure Python, about 1 MB/s: for tens of MB of vendored dependencies,
+  `compress=False` stores every entry instead, in a fraction of a second.
+- The container is written here as well, not by `zipfile`, which can only deflate with zlib:
+  a local header per entry, the central directory and the end record, with no extra fields,
+  no comments and no data descriptors (sizes and CRC are known before each header). A stored
+  zip is byte for byte what `zipfile` writes for the same entries. There is no zip64, so an
+  entry or archive of 4 GiB or more is refused; Lambda takes 250 MB unzipped at most.
 - Bytecode, caches, tests and OS litter are excluded (`DEFAULT_EXCLUDE`): the runtime compiles
   what it imports, and those files differ between machines or are never run.
 """
@@ -29,15 +35,17 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
-import io
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
-import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from .deflate import deflate
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -78,6 +86,23 @@ FILE_MODE = 0o644
 EXECUTABLE_MODE = 0o755
 # "Unix" as the creating system: unzip and Lambda read the mode from external_attr only then.
 _UNIX = 3
+
+# The zip format (PKWARE APPNOTE 4.3), as far as a reproducible package needs it.
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL_HEADER = struct.Struct("<4s4B4HL2L5H2L")
+_END_RECORD = struct.Struct("<4s4H2LH")
+# Version 2.0 to make and to extract: what deflate needs, and what zipfile writes for stored
+# entries too, so a stored zip matches zipfile's byte for byte.
+_VERSION = 20
+_STORED = 0
+_DEFLATED = 8
+_UTF8_NAME = 0x800
+_DOS_TIME = (ZIP_EPOCH[3] << 11) | (ZIP_EPOCH[4] << 5) | (ZIP_EPOCH[5] // 2)
+_DOS_DATE = ((ZIP_EPOCH[0] - 1980) << 9) | (ZIP_EPOCH[1] << 5) | ZIP_EPOCH[2]
+# All ones in a 32-bit size or offset, or in the 16-bit entry count, tells a reader to look
+# for zip64 records, which this writer does not write: such values are refused, not written.
+_MAX_32 = 0xFFFFFFFF
+_MAX_16 = 0xFFFF
 
 
 def _matches(relative: str, patterns: Iterable[str]) -> bool:
@@ -132,7 +157,7 @@ def build_zip(
     *,
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
     executable: Iterable[str] = (),
-    deflate_level: int | None = None,
+    compress: bool = True,
 ) -> bytes:
     """A Lambda zip of the files below `source_dir`, the same bytes for the same sources.
 
@@ -140,11 +165,10 @@ def build_zip(
     given (extend it, e.g. `DEFAULT_EXCLUDE + ("*.md",)`).
     `executable`: glob patterns of files that get mode 0o755 (a custom runtime's
     `bootstrap`); every other file gets 0o644.
-    `deflate_level`: None stores entries (reproducible everywhere); 0-9 deflates them at that
-    level, reproducible only between machines with the same zlib build.
+    `compress`: True deflates each entry with `constructs_lib.deflate` (the same bytes on
+    every machine, about 1 MB/s) unless that would not make it smaller; False stores every
+    entry (a larger zip, built at once: for tens of MB of vendored dependencies).
     """
-    if deflate_level is not None and not 0 <= deflate_level <= 9:
-        raise ValueError(f"deflate_level={deflate_level!r} is not a zlib level: use 0-9, or None to store")
     executables = tuple(executable)
     files = package_files(source_dir, exclude=exclude)
     if not files:
@@ -152,17 +176,62 @@ def build_zip(
             f"source_dir {str(source_dir)!r} holds no file to package after excluding {tuple(exclude)!r}: "
             "point it at the function's code root"
         )
-    compression = zipfile.ZIP_STORED if deflate_level is None else zipfile.ZIP_DEFLATED
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for relative, path in files:
-            info = zipfile.ZipInfo(relative, date_time=ZIP_EPOCH)
-            info.create_system = _UNIX
-            mode = EXECUTABLE_MODE if _matches(relative, executables) else FILE_MODE
-            info.external_attr = (stat.S_IFREG | mode) << 16
-            info.compress_type = compression
-            archive.writestr(info, path.read_bytes(), compresslevel=deflate_level)
-    return buffer.getvalue()
+    entries = [
+        (relative, path.read_bytes(), EXECUTABLE_MODE if _matches(relative, executables) else FILE_MODE)
+        for relative, path in files
+    ]
+    return _write_zip(entries, compress=compress)
+
+
+def _refuse_zip64(what: str, value: int, sentinel: int) -> None:
+    if value >= sentinel:
+        raise ValueError(
+            f"{what} is {value:,}, over the {sentinel - 1:,} a zip without zip64 can hold, and build_zip "
+            "writes no zip64: leave files out with exclude (Lambda takes 250 MB unzipped at most)"
+        )
+
+
+def _write_zip(entries: Sequence[tuple[str, bytes, int]], *, compress: bool) -> bytes:
+    """The zip of (posix path, content, mode) entries, in the order given."""
+    _refuse_zip64("the number of files", len(entries), _MAX_16)
+    archive = bytearray()
+    directory = bytearray()
+    for name, content, mode in entries:
+        # Flagged UTF-8 only when ASCII cannot say it, as zipfile does: readers that predate
+        # the flag read ASCII names the same either way.
+        try:
+            encoded, flags = name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            encoded, flags = name.encode("utf-8"), _UTF8_NAME
+        if len(encoded) > _MAX_16:
+            raise ValueError(
+                f"the path {name[:100]!r}... is {len(encoded):,} bytes; a zip entry's name is at most 65,535"
+            )
+        # The stored or deflated data is never longer than the content: one check covers both sizes.
+        _refuse_zip64(f"the size of {name!r}", len(content), _MAX_32)
+        offset = len(archive)
+        _refuse_zip64(f"the offset of {name!r}", offset, _MAX_32)
+        method, data = _STORED, content
+        if compress:
+            deflated = deflate(content)
+            if len(deflated) < len(content):
+                method, data = _DEFLATED, deflated
+        crc = zlib.crc32(content)
+        archive += _LOCAL_HEADER.pack(
+            b"PK\x03\x04", _VERSION, 0, flags, method, _DOS_TIME, _DOS_DATE,
+            crc, len(data), len(content), len(encoded), 0,
+        )
+        archive += encoded
+        archive += data
+        directory += _CENTRAL_HEADER.pack(
+            b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, flags, method, _DOS_TIME, _DOS_DATE,
+            crc, len(data), len(content), len(encoded), 0, 0, 0, 0, (stat.S_IFREG | mode) << 16, offset,
+        )
+        directory += encoded
+    _refuse_zip64("the offset of the central directory", len(archive), _MAX_32)
+    _refuse_zip64("the size of the central directory", len(directory), _MAX_32)
+    end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), len(archive), 0)
+    return bytes(archive + directory + end)
 
 
 def source_code_hash(zip_bytes: bytes) -> str:

@@ -1,16 +1,21 @@
 """The Lambda zip is the same bytes for the same sources, whatever the file system says.
 
-Oracles besides our own code: `zipfile` and `python -m zipfile -t` read the archive, hashlib
-recomputes the hash, Terraform's own `filebase64sha256` must agree with `source_code_hash`,
-and real pip vendors a wheel (offline, from a wheel this test builds).
+Oracles besides our own code: `zipfile` and `python -m zipfile -t` read the archive, and
+`zipfile` writes the stored zip our writer must equal byte for byte; Info-ZIP's `unzip`
+tests and extracts the deflated one (files and modes); the verifier zip imports and runs
+through `zipimport` in a fresh interpreter; hashlib recomputes the hash, Terraform's own
+`filebase64sha256` must agree with `source_code_hash`, and real pip vendors a wheel
+(offline, from a wheel this test builds).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -21,6 +26,9 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import assets
+
+ROOT = Path(__file__).resolve().parents[2]
+VERIFIER = ROOT / "lambda_src" / "verifier"
 
 SOURCES = {
     "handler.py": b"from pkg.mod import answer\n\ndef handler(event, context):\n    return answer()\n",
@@ -112,7 +120,8 @@ def test_entries_carry_no_time_mode_or_metadata_of_the_machine(source: Path) -> 
         expected = 0o755 if info.filename == "bootstrap" else 0o644
         assert info.external_attr >> 16 == stat.S_IFREG | expected, info.filename
         assert info.extra == b"" and info.comment == b""
-        assert info.compress_type == zipfile.ZIP_STORED
+        # No data descriptor, no deflate option bits; UTF-8 only for names ASCII cannot spell.
+        assert info.flag_bits == 0
 
 
 def test_the_execute_bit_comes_from_the_patterns_not_from_the_file_system(source: Path) -> None:
@@ -133,18 +142,129 @@ def test_the_zip_opens_and_holds_the_sources_byte_for_byte(source: Path, tmp_pat
     assert "Done testing" in checked.stdout
 
 
-def test_deflated_zips_are_valid_and_stable_on_one_machine(source: Path) -> None:
-    data = assets.build_zip(source, deflate_level=9)
-    assert data == assets.build_zip(source, deflate_level=9)
-    assert {info.compress_type for info in entries(data)} == {zipfile.ZIP_DEFLATED}
+def zipfile_stored(files: dict[str, tuple[bytes, int]]) -> bytes:
+    """What `zipfile` writes for these (content, mode) files with ZIP_STORED, sorted by name,
+    with the zip epoch as every time and unix as the creating system."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name in sorted(files):
+            content, mode = files[name]
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system = 3
+            info.external_attr = (stat.S_IFREG | mode) << 16
+            info.compress_type = zipfile.ZIP_STORED
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def test_a_stored_zip_is_byte_for_byte_what_zipfile_writes(source: Path) -> None:
+    # A name ASCII cannot spell: zipfile writes it as UTF-8 and sets flag 0x800.
+    (source / "pkg" / "données.txt").write_bytes("é\n".encode())
+    expected = {name: (content, 0o755 if name == "bootstrap" else 0o644) for name, content in SOURCES.items()}
+    expected["pkg/données.txt"] = ("é\n".encode(), 0o644)
+    assert assets.build_zip(source, executable=("bootstrap",), compress=False) == zipfile_stored(expected)
+
+
+def test_the_stored_verifier_zip_is_byte_for_byte_what_zipfile_writes() -> None:
+    files = {path.name: (path.read_bytes(), 0o644) for path in VERIFIER.glob("*.py")}
+    assert assets.build_zip(VERIFIER, compress=False) == zipfile_stored(files)
+
+
+def test_compressed_entries_are_deflated_unless_that_would_not_make_them_smaller(source: Path) -> None:
+    (source / "noise.bin").write_bytes(random.Random(1).randbytes(2000))
+    (source / "pkg" / "repeats.txt").write_bytes(b"the same line, again and again\n" * 50)
+    data = assets.build_zip(source)
+    kinds = {info.filename: (info.compress_type, info.compress_size, info.file_size) for info in entries(data)}
+    assert kinds["pkg/repeats.txt"][0] == zipfile.ZIP_DEFLATED
+    assert kinds["pkg/repeats.txt"][1] < kinds["pkg/repeats.txt"][2] / 10
+    assert kinds["noise.bin"][0] == zipfile.ZIP_STORED
+    assert kinds["pkg/__init__.py"][0] == zipfile.ZIP_STORED  # empty: a deflate stream is 2 bytes
+    for kind, packed, size in kinds.values():
+        assert packed < size if kind == zipfile.ZIP_DEFLATED else packed == size
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert archive.read("pkg/mod.py") == SOURCES["pkg/mod.py"]
+        assert archive.testzip() is None
+    assert {info.compress_type for info in entries(assets.build_zip(source, compress=False))} == {zipfile.ZIP_STORED}
 
 
-@pytest.mark.parametrize("level", [-1, 10])
-def test_a_deflate_level_zlib_does_not_know_is_refused(source: Path, level: int) -> None:
-    with pytest.raises(ValueError, match="deflate_level"):
-        assets.build_zip(source, deflate_level=level)
+def test_a_deflated_zip_reads_back_with_its_names_modes_and_times(source: Path) -> None:
+    data = assets.build_zip(source, executable=("bootstrap",))
+    assert data == assets.build_zip(source, executable=("bootstrap",))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        assert archive.namelist() == EXPECTED_NAMES
+        assert {name: archive.read(name) for name in archive.namelist()} == SOURCES
+        assert zipfile.ZIP_DEFLATED in {info.compress_type for info in archive.infolist()}
+        for info in archive.infolist():
+            assert info.date_time == assets.ZIP_EPOCH
+            assert info.external_attr >> 16 == stat.S_IFREG | (0o755 if info.filename == "bootstrap" else 0o644)
+
+
+def test_unzip_tests_and_extracts_the_deflated_zip_with_its_modes(source: Path, tmp_path: Path) -> None:
+    unzip = shutil.which("unzip")
+    if unzip is None:
+        pytest.skip("Info-ZIP unzip is not on PATH; zipfile's reading is checked in the other tests")
+    path = tmp_path / "function.zip"
+    path.write_bytes(assets.build_zip(source, executable=("bootstrap",)))
+    tested = subprocess.run([unzip, "-t", str(path)], capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "No errors detected" in tested.stdout
+    out = tmp_path / "out"
+    extracted = subprocess.run([unzip, "-q", str(path), "-d", str(out)], capture_output=True, text=True)
+    assert extracted.returncode == 0, extracted.stdout + extracted.stderr
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == SOURCES
+    assert (out / "bootstrap").stat().st_mode & 0o777 == 0o755
+    assert (out / "pkg" / "mod.py").stat().st_mode & 0o777 == 0o644
+
+
+def test_the_verifier_zip_is_under_20_kb_and_holds_only_its_two_modules() -> None:
+    data = assets.build_zip(VERIFIER)
+    assert len(data) < 20_000, len(data)
+    assert [info.filename for info in entries(data)] == ["handler.py", "signatures.py"]
+
+
+def test_the_verifier_zip_imports_and_verifies_through_zipimport(tmp_path: Path) -> None:
+    """The package runs as zipped: `signatures` and `handler` import from the zip alone, in
+    a fresh interpreter, and `verify` accepts a GitHub signature computed here with hmac
+    and refuses a forged one."""
+    path = tmp_path / "verifier.zip"
+    path.write_bytes(assets.build_zip(VERIFIER))
+    body = b'{"zen": "Keep it logically awesome."}'
+    signature = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    script = f"""
+import sys, zipimport
+import handler, signatures
+for module in (handler, signatures):
+    assert isinstance(module.__loader__, zipimport.zipimporter), module.__loader__
+    assert module.__file__.startswith(sys.argv[1]), module.__file__
+signatures.verify("github", "s3cret", {{"X-Hub-Signature-256": {signature!r}}}, {body!r})
+try:
+    signatures.verify("github", "s3cret", {{"X-Hub-Signature-256": {signature!r}}}, {body!r} + b" ")
+except signatures.SignatureError:
+    print("verified")
+"""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(path)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "verified"
+
+
+@pytest.mark.parametrize(
+    ("limit", "refused"),
+    [("_MAX_32", "the size of 'bootstrap'"), ("_MAX_32", "the offset of"), ("_MAX_16", "the number of files")],
+)
+def test_what_would_need_zip64_is_refused(
+    source: Path, monkeypatch: pytest.MonkeyPatch, limit: str, refused: str
+) -> None:
+    """4 GiB files cannot be made here, so the writer's limits are lowered: each is checked
+    where it applies, with an error that says why."""
+    value = {"the size of 'bootstrap'": 50, "the offset of": 120, "the number of files": 3}[refused]
+    monkeypatch.setattr(assets, limit, value)
+    with pytest.raises(ValueError, match="zip64") as caught:
+        assets.build_zip(source, compress=False)
+    assert refused in str(caught.value)
 
 
 def test_extra_exclusions_extend_the_defaults(source: Path) -> None:
