@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import jsonschema
@@ -36,12 +37,22 @@ def test_stack_names_are_stable(synth: SynthOutput) -> None:
 
 
 def test_no_absolute_path_anywhere(synth: SynthOutput, repo_root: Path) -> None:
+    needles = (str(repo_root), str(synth.outdir), str(Path.home()), "/tmp/")
+    zips = 0
     for path in synth.outdir.rglob("*"):
         if path.is_file():
-            # Bytes: the Lambda zips are checked too (stored entries, so paths would show).
-            data = path.read_bytes()
-            for needle in (str(repo_root), str(synth.outdir), str(Path.home()), "/tmp/"):
-                assert needle.encode() not in data, f"{path.relative_to(synth.outdir)} holds {needle}"
+            where = str(path.relative_to(synth.outdir))
+            # Bytes, and inside each Lambda zip the inflated entries (deflated, a path in a
+            # file's contents would not show in the archive's bytes).
+            contents = {where: path.read_bytes()}
+            if path.suffix == ".zip":
+                zips += 1
+                with zipfile.ZipFile(path) as archive:
+                    contents |= {f"{where}:{info.filename}": archive.read(info) for info in archive.infolist()}
+            for label, data in contents.items():
+                for needle in needles:
+                    assert needle.encode() not in data, f"{label} holds {needle}"
+    assert zips >= 4, "the processing stacks' verifier and processor zips are among the files checked"
 
 
 @pytest.mark.parametrize("name", sorted(STACKS))
