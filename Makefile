@@ -108,7 +108,7 @@ test-unit: install
 # Figures with ratios against baselines measured in the same run (bench/run.py). The timed
 # test layers beyond tests/unit are opt-in: with them the run takes ~10 minutes longer.
 BENCH_SUITE ?=
-BENCH_ENGINES := localstack node_modules/.package-lock.json $(if $(filter-out 0,$(BENCH_SUITE)),.build/velocity.installed)
+BENCH_ENGINES := localstack node_modules/.package-lock.json $(if $(filter-out 0,$(BENCH_SUITE)),.build/velocity.installed checkov)
 
 bench: install $(BENCH_ENGINES)
 	BENCH_SUITE=$(BENCH_SUITE) $(PY) bench/run.py

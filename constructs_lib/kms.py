@@ -33,7 +33,6 @@ class CustomerKey(Construct):
         description: str,
         deletion_window_days: int,
         tags: dict[str, str],
-        policy: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.key = KmsKey(
@@ -42,7 +41,6 @@ class CustomerKey(Construct):
             description=description,
             enable_key_rotation=True,
             deletion_window_in_days=deletion_window_days,
-            policy=json.dumps(policy) if policy is not None else None,
             tags=tags or None,
         )
         self.arn: str = self.key.arn

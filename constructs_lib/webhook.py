@@ -45,18 +45,9 @@ class WebhookIngest(Construct):
         super().__init__(scope, id_)
         self.props = p
 
-        self.queue_key: CustomerKey | None = None
-        self.queue_key_arn = p.queue_kms_key_arn
-        if p.queue_encryption == "kms" and self.queue_key_arn is None:
-            # Its policy names the roles made below; it is set once they exist.
-            self.queue_key = CustomerKey(
-                self,
-                "QueueKey",
-                description=f"Encrypts the webhook queues of {p.name}",
-                deletion_window_days=p.kms_deletion_window_days,
-                tags=p.tags,
-            )
-            self.queue_key_arn = self.queue_key.arn
+        # Its policy names the roles made below; it is set once they exist.
+        self.queue_key = self._key("QueueKey", "the webhook queues", p.queue_encryption, p.queue_kms_key_arn)
+        self.queue_key_arn = self.queue_key.arn if self.queue_key else p.queue_kms_key_arn
         self.queues: dict[str, WebhookQueue] = {
             source.name: WebhookQueue(
                 self,
@@ -68,20 +59,14 @@ class WebhookIngest(Construct):
             )
             for source in p.sources
         }
-        self.log_key: CustomerKey | None = None
-        self.log_key_arn = p.log_kms_key_arn
-        if p.log_encryption == "kms" and self.log_key_arn is None:
+        self.log_key = self._key("LogKey", "the log groups", p.log_encryption, p.log_kms_key_arn)
+        if self.log_key is not None:
+            # The queue's ARN carries partition, region and account without a data source.
             arn = self.queues[p.sources[0].name].queue.arn
-            self.log_key = CustomerKey(
-                self,
-                "LogKey",
-                description=f"Encrypts the log groups of {p.name}",
-                deletion_window_days=p.kms_deletion_window_days,
-                tags=p.tags,
-                # The queue's ARN carries partition, region and account without a data source.
-                policy=policies.logs_key_policy(arn_part(arn, PARTITION), arn_part(arn, REGION), arn_part(arn, ACCOUNT)),
+            self.log_key.set_policy(
+                policies.logs_key_policy(arn_part(arn, PARTITION), arn_part(arn, REGION), arn_part(arn, ACCOUNT))
             )
-            self.log_key_arn = self.log_key.arn
+        self.log_key_arn = self.log_key.arn if self.log_key else p.log_kms_key_arn
         self.api = WebhookApi(
             self,
             "Api",
@@ -131,6 +116,15 @@ class WebhookIngest(Construct):
                     self, f"{label}-key-arn", value=key.arn, description=f"ARN of the KMS key of the {label}s"
                 )
                 output.override_logical_id(_output_name(p.name, f"{label}_kms_key_arn"))
+
+    def _key(self, id_: str, what: str, encryption: str, given_arn: str | None) -> CustomerKey | None:
+        """A key to create, when encryption is 'kms' and no existing key was given."""
+        if encryption != "kms" or given_arn is not None:
+            return None
+        p = self.props
+        return CustomerKey(
+            self, id_, description=f"Encrypts {what} of {p.name}", deletion_window_days=p.kms_deletion_window_days, tags=p.tags
+        )
 
     def _alarms(self) -> None:
         p = self.props

@@ -24,9 +24,13 @@ def checkov_bin() -> Path:
     return binary
 
 
-def scan(directory: Path, *extra: str) -> dict[str, Any]:
+def scan(directory: Path, *extra: str, reviewed_skips: bool = True) -> dict[str, Any]:
+    """checkov's terraform_json report on `directory`; with `reviewed_skips=False` it runs in
+    `directory`, away from the project's .checkov.yaml, which it would otherwise read itself."""
+    config = ("--config-file", str(CONFIG)) if reviewed_skips else ()
     result = subprocess.run(
-        [str(checkov_bin()), "--config-file", str(CONFIG), "-d", str(directory), "-o", "json", *extra],
+        [str(checkov_bin()), *config, "-d", str(directory), "-o", "json", *extra],
+        cwd=None if reviewed_skips else directory,
         capture_output=True,
         text=True,
         timeout=300,
@@ -77,18 +81,7 @@ def test_customer_managed_keys_pass_the_checks_the_default_skips(synth: SynthOut
     for name in ("github", "users-standard"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "cdk.tf.json").write_text(json.dumps(synth.stack(name)))
-    result = subprocess.run(
-        [str(checkov_bin()), "-d", str(tmp_path), "--check", checks, "-o", "json"],
-        # Not the project's folder, whose .checkov.yaml checkov would read by itself.
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
-    )
-    assert result.stdout.strip(), result.stderr[-3000:]
-    report = json.loads(result.stdout)
-    (terraform,) = [r for r in (report if isinstance(report, list) else [report]) if r.get("check_type") == "terraform_json"]
+    terraform = scan(tmp_path, "--check", checks, reviewed_skips=False)
     by_stack: dict[str, dict[str, set[str]]] = {}
     for outcome in ("passed_checks", "failed_checks"):
         for check in terraform["results"][outcome]:

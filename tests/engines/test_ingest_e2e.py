@@ -285,7 +285,7 @@ def test_provider_headers_are_not_forwarded_and_not_required(stack: Deployment) 
     assert [m.get("MessageAttributes", {}) for m in received] == [{}, {}]
 
 
-FLOOD = 150
+FLOOD = 100
 FLOOD_CONNECTIONS = 16
 
 
