@@ -27,7 +27,6 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -35,6 +34,7 @@ from constructs import Construct
 
 from . import openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
+from .iam import service_role
 from .schema import api_gateway_schema, openapi_component
 from .props import WebhookIngestProps, WebhookSource
 
@@ -104,26 +104,19 @@ class WebhookApi(Construct):
         super().__init__(scope, id_)
         name, stage_name, tags = props.name, props.stage_name, props.tags
         partition = arn_part(sources[0].queue.arn, PARTITION)
-        self.role = IamRole(
+        self.role = service_role(
             self,
-            "Role",
+            ("Role", "SendMessage"),
             name=f"{name}-apigw-sqs",
             description="Lets API Gateway send webhook deliveries to their queues",
-            assume_role_policy=json.dumps(policies.assume_role_policy("apigateway.amazonaws.com")),
-            tags=tags or None,
-        )
-        IamRolePolicy(
-            self,
-            "SendMessage",
-            name="send-message",
-            role=self.role.id,
-            policy=json.dumps(
-                policies.send_message_policy(
-                    [s.queue.arn for s in sources],
-                    extra=policies.queue_key_statements(queue_key_arn, send=True) if queue_key_arn else (),
-                )
+            service="apigateway.amazonaws.com",
+            policy_name="send-message",
+            policy=policies.send_message_policy(
+                [s.queue.arn for s in sources],
+                extra=policies.queue_key_statements(queue_key_arn, send=True) if queue_key_arn else (),
             ),
-        )
+            tags=tags,
+        ).role
         routes = [
             openapi.Route(
                 path=s.source.route,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import json
 import re
 import shutil
 import tempfile
@@ -19,8 +18,6 @@ from typing import Any, Literal
 from cdktf import AssetType, TerraformAsset
 from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
@@ -31,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from . import policies
 from .assets import DEFAULT_EXCLUDE, build_zip, source_code_hash
+from .iam import service_role
 from .props import IAM_ROLE_NAME_MAX, check_log_retention, parse_props
 
 __all__ = ["LambdaAsset", "PythonFunction", "PythonFunctionProps", "execution_policy"]
@@ -280,21 +278,17 @@ class PythonFunction(Construct):
             kms_key_id=p.log_kms_key_arn,
             tags=tags,
         )
-        self.role = IamRole(
+        execution = service_role(
             self,
-            "Role",
+            ("Role", "Policy"),
             name=f"{p.name}{ROLE_SUFFIX}",
             description=f"Execution role of the {p.name} Lambda function",
-            assume_role_policy=json.dumps(policies.assume_role_policy("lambda.amazonaws.com")),
+            service="lambda.amazonaws.com",
+            policy_name="execution",
+            policy=execution_policy(self.log_group.arn, p.policy_statements),
             tags=tags,
         )
-        self.policy = IamRolePolicy(
-            self,
-            "Policy",
-            name="execution",
-            role=self.role.id,
-            policy=json.dumps(execution_policy(self.log_group.arn, p.policy_statements)),
-        )
+        self.role, self.policy = execution.role, execution.policy
         self.function = LambdaFunction(
             self,
             "Function",

@@ -9,13 +9,10 @@ The definition comes from the pure builder `workflow.webhook_workflow`; the IAM 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.pipes_pipe import (
     PipesPipe,
     PipesPipeLogConfiguration,
@@ -36,6 +33,7 @@ from constructs import Construct
 
 from . import policies
 from .function import PythonFunction, PythonFunctionProps
+from .iam import service_role
 from .openapi import terraform_string
 from .props import Processing, WebhookSource, pipeline_names
 from .signing import VERIFIER_DIR
@@ -162,23 +160,18 @@ class WebhookPipeline(Construct):
             kms_key_id=log_key_arn,
             tags=tag_map,
         )
-        self.workflow_role = IamRole(
+        workflow = service_role(
             self,
-            "WorkflowRole",
+            ("WorkflowRole", "WorkflowPolicy"),
             name=names.workflow_role,
             description=f"Lets the {source.name} webhook workflow invoke its functions and log",
-            assume_role_policy=json.dumps(policies.assume_role_policy("states.amazonaws.com", account)),
+            service="states.amazonaws.com",
+            source_account=account,
+            policy_name="workflow",
+            policy=policies.state_machine_policy(invoked, tracing=p.tracing, extra=p.process_policy_statements),
             tags=tag_map,
         )
-        workflow_policy = IamRolePolicy(
-            self,
-            "WorkflowPolicy",
-            name="workflow",
-            role=self.workflow_role.id,
-            policy=json.dumps(
-                policies.state_machine_policy(invoked, tracing=p.tracing, extra=p.process_policy_statements)
-            ),
-        )
+        self.workflow_role, workflow_policy = workflow.role, workflow.policy
         self.state_machine = SfnStateMachine(
             self,
             "StateMachine",
@@ -205,28 +198,23 @@ class WebhookPipeline(Construct):
             kms_key_id=log_key_arn,
             tags=tag_map,
         )
-        self.pipe_role = IamRole(
+        pipe = service_role(
             self,
-            "PipeRole",
+            ("PipeRole", "PipePolicy"),
             name=names.pipe_role,
             description=f"Lets the {source.name} pipe move deliveries from its queue to its workflow",
-            assume_role_policy=json.dumps(policies.assume_role_policy("pipes.amazonaws.com", account)),
+            service="pipes.amazonaws.com",
+            source_account=account,
+            policy_name="pipe",
+            policy=policies.pipe_policy(
+                queue.arn,
+                self.state_machine.arn,
+                self.pipe_log_group.arn,
+                extra=policies.queue_key_statements(queue_key_arn, send=False) if queue_key_arn else (),
+            ),
             tags=tag_map,
         )
-        pipe_policy = IamRolePolicy(
-            self,
-            "PipePolicy",
-            name="pipe",
-            role=self.pipe_role.id,
-            policy=json.dumps(
-                policies.pipe_policy(
-                    queue.arn,
-                    self.state_machine.arn,
-                    self.pipe_log_group.arn,
-                    extra=policies.queue_key_statements(queue_key_arn, send=False) if queue_key_arn else (),
-                )
-            ),
-        )
+        self.pipe_role, pipe_policy = pipe.role, pipe.policy
         self.pipe = PipesPipe(
             self,
             "Pipe",
