@@ -272,7 +272,8 @@ def bench_synth(report: Report, work: Path) -> Path:
 
 def bench_suite(report: Report) -> None:
     report.mark("suite: start")
-    layers = ["tests/unit", "tests/synth", "tests/engines"] if SUITE else ["tests/unit"]
+    # tests/verifier: the handler and signature tests, on recorded events (no AWS, no jsii).
+    layers = ["tests/unit", "tests/verifier", "tests/synth", "tests/engines"] if SUITE else ["tests/unit", "tests/verifier"]
     env = app_env()
     total = collected = 0.0
     for layer in layers:
@@ -290,7 +291,7 @@ def bench_suite(report: Report) -> None:
         report.rows.append(Row(f"Test layer `pytest {layer}` ({summary}) vs collecting it (`--collect-only`)",
                                f"{wall:.1f} s", f"{collect.wall:.1f} s", wall / collect.wall))
     if SUITE:
-        report.rows.append(Row("All three layers, one after the other (`make test` runs them in one pytest, "
+        report.rows.append(Row("All four layers, one after the other (`make test` runs them in one pytest, "
                                "after its installs)", f"{total:.1f} s", f"{collected:.1f} s", total / collected))
     if not SUITE:
         report.sections.append("The synth and engine test layers (`make test` takes ~10 min) are measured only with "
