@@ -130,8 +130,8 @@ class Alarms(BaseModel):
 
 def _spec(
     alarms: Alarms,
+    base: str,
     *,
-    name: str,
     what: str,
     description: str,
     namespace: str,
@@ -140,6 +140,8 @@ def _spec(
     statistic: str,
     threshold: int,
 ) -> dict[str, Any]:
+    # The name is the prefix (and source) plus what the alarm watches, so names sort by stack.
+    name = f"{base}-{what}"
     if len(name) > ALARM_NAME_MAX:
         raise ValueError(f"alarm name {name!r} is {len(name)} characters, CloudWatch allows {ALARM_NAME_MAX}")
     return {
@@ -180,7 +182,7 @@ def source_alarm_specs(
         # (namespace AWS/SQS, dimension QueueName; FIFO names keep their .fifo suffix).
         _spec(
             alarms,
-            name=f"{base}-dlq-messages",
+            base,
             what="dlq-messages",
             description=f"{source}: deliveries failed max_receive_count times and wait in the DLQ. "
             "Inspect them, fix the cause, then redrive (python -m constructs_lib.redrive).",
@@ -192,7 +194,7 @@ def source_alarm_specs(
         ),
         _spec(
             alarms,
-            name=f"{base}-oldest-message-age",
+            base,
             what="oldest-message-age",
             description=f"{source}: the oldest queued delivery is older than "
             f"{alarms.oldest_message_age_seconds} s: the consumer is stopped, failing or too slow. "
@@ -210,7 +212,7 @@ def source_alarm_specs(
         specs += [
             _spec(
                 alarms,
-                name=f"{base}-executions-failed",
+                base,
                 what="executions-failed",
                 description=f"{source}: workflow executions failed; their whole batch returns to "
                 "the queue. Read the workflow log group for the error.",
@@ -222,7 +224,7 @@ def source_alarm_specs(
             ),
             _spec(
                 alarms,
-                name=f"{base}-executions-timed-out",
+                base,
                 what="executions-timed-out",
                 description=f"{source}: workflow executions hit workflow_timeout_seconds; their "
                 "batch returns to the queue. Find the slow step, or raise the timeout.",
@@ -244,7 +246,7 @@ def source_alarm_specs(
         specs.append(
             _spec(
                 alarms,
-                name=f"{base}-pipe-failures",
+                base,
                 what="pipe-failures",
                 description=f"{source}: pipe executions failed (target not started, or failed as "
                 "a whole); the batch returns to the queue. Read the pipe log group.",
@@ -267,7 +269,7 @@ def api_alarm_specs(alarms: Alarms, *, prefix: str, api_name: str, stage: str) -
     return [
         _spec(
             alarms,
-            name=f"{prefix}-api-5xx",
+            prefix,
             what="api-5xx",
             description=f"{prefix}: the API answered 5XX: deliveries could not be queued (SendMessage "
             "refused or throttled) and providers will retry. Check that the queues exist and the "
