@@ -14,28 +14,19 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 requirements="$here/requirements.txt"
 venv="${CHECKOV_VENV:-$root/.checkov-venv}"
-stamp="$venv/.installed"
 python="${CHECKOV_PYTHON:-python3.11}"
 
 command -v "$python" >/dev/null 2>&1 || { echo "tools/checkov/install.sh: $python not found; set CHECKOV_PYTHON" >&2; exit 1; }
 
-exec 9<"$requirements"
-flock 9
-
-want="$(sha256sum "$requirements" | cut -d' ' -f1) $("$python" -c 'import sys; print(sys.executable, sys.version.split()[0])')"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/checkov" --version >/dev/null 2>&1; then
+# shellcheck source=../pinned-venv.sh
+source "$here/../pinned-venv.sh"
+if pinned_venv_up_to_date "$venv" "$python" "$requirements" "$venv/bin/checkov" --version; then
     exit 0
 fi
 
 started=$SECONDS
 echo "building $venv with $python (checkov, ~1 minute)"
-rm -rf "$venv"
-"$python" -m venv "$venv"
-# PyPI alone, as on any other machine (this machine's pip configuration adds local indexes).
-env -u PIP_FIND_LINKS -u PIP_CONSTRAINT -u PIP_NO_COMPILE -u PIP_REQUIRE_VIRTUALENV \
-    PIP_CONFIG_FILE=/dev/null \
-    "$venv/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
-    --compile -r "$requirements"
+pinned_venv_install "$venv" "$python" "$requirements"
 "$venv/bin/checkov" --version >/dev/null
-echo "$want" >"$stamp"
+pinned_venv_done "$venv"
 echo "built $venv in $((SECONDS - started))s"

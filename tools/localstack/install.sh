@@ -18,7 +18,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 requirements="$here/requirements.txt"
 venv="${LOCALSTACK_VENV:-$root/.localstack-venv}"
-stamp="$venv/.installed"
 
 die() { echo "tools/localstack/install.sh: $*" >&2; exit 1; }
 
@@ -50,29 +49,15 @@ find_python() {
 
 python="$(find_python)"
 
-# Two `make test` runs at once must not build the same venv together: hold a lock on the
-# requirements file itself (no lock file to clean up or ignore).
-exec 9<"$requirements"
-flock 9
-
-# The stamp names everything the venv depends on; the interpreter's full version is in it
-# because a venv breaks when the Python it was made from is replaced.
-want="$(sha256sum "$requirements" | cut -d' ' -f1) $("$python" -c 'import sys; print(sys.executable, sys.version.split()[0])')"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
+# shellcheck source=../pinned-venv.sh
+source "$here/../pinned-venv.sh"
+if pinned_venv_up_to_date "$venv" "$python" "$requirements" "$venv/bin/python" -c ''; then
     exit 0
 fi
 
 started=$SECONDS
 echo "building $venv with $python (LocalStack, ~1.5 minutes)"
-rm -rf "$venv"
-"$python" -m venv "$venv"
-
-# Resolve from PyPI alone, as on any other machine: this machine's pip configuration adds
-# local wheel folders, indexes and constraints that would change what gets installed.
-env -u PIP_FIND_LINKS -u PIP_CONSTRAINT -u PIP_NO_COMPILE -u PIP_REQUIRE_VIRTUALENV \
-    PIP_CONFIG_FILE=/dev/null \
-    "$venv/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
-    --compile -r "$requirements"
+pinned_venv_install "$venv" "$python" "$requirements"
 "$venv/bin/python" -m pip check >/dev/null || die "$("$venv/bin/python" -m pip check)"
 
 # LocalStack imports thousands of modules at start-up; without bytecode (PYTHONDONTWRITEBYTECODE=1
@@ -92,5 +77,5 @@ if [[ "$(missing_bytecode)" != 0 ]]; then
     [[ "$left" == 0 ]] || die "$left modules in $venv have no bytecode after compileall; LocalStack would start slowly"
 fi
 
-echo "$want" >"$stamp"
+pinned_venv_done "$venv"
 echo "built $venv in $((SECONDS - started))s"
