@@ -5,20 +5,31 @@ Input: one SQS record exactly as EventBridge Pipes delivers it to the state mach
 `{"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
 "eventSource", "eventSourceARN", "awsRegion"}`. The body is the provider's raw request body;
 `messageAttributes` holds the forwarded request headers under their header names,
-`{"X-Hub-Signature-256": {"stringValue": "sha256=...", "dataType": "String", ...}}`.
+`{"X-Hub-Signature-256": {"stringValue": "sha256=...", "dataType": "String", ...}}`, and
+`webhook.received_at` (Number: when API Gateway received the request, epoch milliseconds).
 
-Output, all five keys always present (the state machine fails the execution if one is
+Output, all seven keys always present (the state machine fails the execution if one is
 missing):
     {"valid": bool, "reason": str | None, "messageId": str, "deliveryId": str | None,
-     "event": <the body parsed as JSON, or null when it is not JSON>}
+     "event": <the body parsed as JSON> | None, "body": str | None,
+     "rejected": {"MessageAttributes": {...}, "MessageGroupId": str | None} | None}
 `reason` is None when valid, else one of signatures.REASONS (missing_header,
 malformed_header, malformed_body, bad_signature, timestamp_expired, timestamp_in_future).
-A request that fails verification is a normal result, not an error: the state machine
-consumes it without retrying. The handler raises only for faults that a retry or a fix can
-cure, so the record goes back to the queue (and, in the end, to its DLQ) instead of being
-dropped: Secrets Manager unreachable or the secret missing, a misconfigured environment, or a
-record that is not SQS-shaped (a wiring fault, e.g. an input template on the pipe; rejecting
-it would delete every message while the fault lasts).
+A verdict carries the body once, in one of two forms: `event`, the parsed body, only when
+the delivery is valid and its JSON can travel through Step Functions and back unchanged
+(see readable_event); otherwise `body`, the raw text, and `event` is None. So no body, genuine
+or forged, can make a verdict that Step Functions cannot read, and an invalid verdict never
+carries a parsed event. `rejected` is set exactly when the delivery is invalid: the message
+attributes (SendMessage's shape) and group id with which the workflow keeps the record, byte
+for byte, in the source's rejected queue, plus `webhook.rejected_reason`.
+
+A request that fails verification is a normal result, not an error: the state machine keeps it
+in the rejected queue and does not retry it. The handler raises only for faults that a retry
+or a fix can cure, so the record goes back to the queue (and, in the end, to its DLQ) instead
+of being judged: Secrets Manager unreachable, the secret missing or of a form it cannot read
+(a JSON object without the configured key), a misconfigured environment, or a record that is
+not SQS-shaped (a wiring fault, e.g. an input template on the pipe; rejecting it would judge
+every message while the fault lasts).
 
 Environment:
     WEBHOOK_SCHEME               required; one of signatures.SCHEMES.
@@ -27,10 +38,16 @@ Environment:
     WEBHOOK_DELIVERY_ID_HEADER   header to read the delivery id from, before the scheme's own
                                  (signatures.DELIVERY_ID_HEADERS); default unset.
     WEBHOOK_SECRET_CACHE_SECONDS how long a fetched secret is reused; default 300.
+    WEBHOOK_SECRET_JSON_KEY      the key read when the secret is a JSON object; default "secret".
 
-The secret's SecretString is either the secret itself, or a JSON array of secrets
-(`["new", "old"]`) while a provider's secret is rotated: a request signed with any of them
-passes. Surrounding whitespace is ignored. For `basic` a secret is "user:password"; for
+The secret's SecretString is one of:
+- the secret itself;
+- a JSON array of secrets (`["new", "old"]`) while a provider's secret is rotated: a request
+  signed with any of them passes;
+- a JSON object, as Secrets Manager's console stores key/value secrets: the value under
+  WEBHOOK_SECRET_JSON_KEY, itself a string or an array of strings. An object without that key
+  is a configuration fault (raised, so deliveries wait in the queue), never a verdict.
+Surrounding whitespace is ignored. For `basic` a secret is "user:password"; for
 standard-webhooks it is the provider's `whsec_<base64>` value.
 
 A rotated secret takes effect without waiting for the cache to expire: a bad_signature
@@ -38,10 +55,14 @@ verdict made with a cached value older than 30 seconds fetches the secret once m
 verifies again (at most once per 30 seconds, so forged requests cannot hammer Secrets
 Manager).
 
-The replay window is measured at the moment SQS accepted the message (its SentTimestamp),
-not when this function runs: a webhook that waited in a backlog, or is retried after its
-processing failed, arrived fresh and must not turn into timestamp_expired. A replayed request
-is still caught, since it is enqueued when it is replayed.
+The replay window is measured at the moment API Gateway received the request (the
+`webhook.received_at` attribute, which the API sets from $context.requestTimeEpoch and no
+request can set), not when this function runs and not at the message's SentTimestamp: a
+webhook that waited in a backlog, was retried after its processing failed, or waited in the
+DLQ and was redriven (SQS gives a redriven message a new SentTimestamp) arrived fresh and must
+not turn into timestamp_expired. A replayed request is still caught, since the API receives it
+when it is replayed. A message without the attribute (queued before it existed) falls back to
+its SentTimestamp.
 
 Each record logs one JSON line to stdout: messageId, deliveryId, scheme, valid, reason; never
 the body or a secret.
@@ -58,8 +79,19 @@ import signatures
 
 DEFAULT_TOLERANCE_SECONDS = 300
 DEFAULT_SECRET_CACHE_SECONDS = 300
+DEFAULT_SECRET_JSON_KEY = "secret"
 # A bad signature refetches a secret only when the cached one is at least this old.
 REFRESH_AFTER_SECONDS = 30.0
+# A parsed event travels only if it is no larger than this many times the body plus a little:
+# the record that brought the body held it JSON-escaped (at most twice its size) and fitted
+# the state, so the verdict does too. Re-serializing can grow a body (`1e15` becomes
+# `1000000000000000.0`); a body built to grow goes on as text instead.
+EVENT_GROWTH_LIMIT = 2
+EVENT_GROWTH_SLACK_BYTES = 256
+# Beyond these, a value may not survive another JSON library unchanged (Step Functions reads
+# the verdict with its own); such a body goes on as text. Far beyond any real webhook.
+MAX_EVENT_DEPTH = 100
+MAX_NUMBER_CHARS = 100
 
 
 class MalformedRecord(ValueError):
@@ -69,20 +101,40 @@ class MalformedRecord(ValueError):
 class Record:
     """The parts of an SQS record that verification uses."""
 
-    __slots__ = ("message_id", "body", "headers", "sent_at")
+    __slots__ = ("message_id", "body", "headers", "sent_at", "received_at", "attributes", "group_id")
 
-    def __init__(self, message_id: str, body: str, headers: dict[str, str], sent_at: float | None) -> None:
+    def __init__(
+        self,
+        message_id: str,
+        body: str,
+        headers: dict[str, str],
+        sent_at: float | None,
+        received_at: float | None = None,
+        attributes: dict[str, dict[str, str]] | None = None,
+        group_id: str | None = None,
+    ) -> None:
         self.message_id = message_id
         self.body = body
         self.headers = headers
         # Seconds since the epoch at which SQS accepted the message, if the record says.
         self.sent_at = sent_at
+        # Seconds since the epoch at which API Gateway received the request, if the record says.
+        self.received_at = received_at
+        # Every message attribute, in SendMessage's shape: what a kept copy is sent with.
+        self.attributes = attributes if attributes is not None else {}
+        # A FIFO record's MessageGroupId.
+        self.group_id = group_id
+
+    @property
+    def arrived_at(self) -> float | None:
+        """When the delivery arrived: at API Gateway, else (older messages) at SQS."""
+        return self.received_at if self.received_at is not None else self.sent_at
 
 
 class Config:
     """The function's settings, read from its environment."""
 
-    __slots__ = ("scheme", "secret_arn", "tolerance_s", "delivery_id_header", "secret_cache_s")
+    __slots__ = ("scheme", "secret_arn", "tolerance_s", "delivery_id_header", "secret_cache_s", "secret_json_key")
 
     def __init__(
         self,
@@ -91,6 +143,7 @@ class Config:
         tolerance_s: int = DEFAULT_TOLERANCE_SECONDS,
         delivery_id_header: str | None = None,
         secret_cache_s: int = DEFAULT_SECRET_CACHE_SECONDS,
+        secret_json_key: str = DEFAULT_SECRET_JSON_KEY,
     ) -> None:
         if scheme not in signatures.SCHEMES:
             raise ValueError(f"WEBHOOK_SCHEME={scheme!r} is not a scheme: use one of {', '.join(signatures.SCHEMES)}")
@@ -101,6 +154,7 @@ class Config:
         self.tolerance_s = tolerance_s
         self.delivery_id_header = delivery_id_header
         self.secret_cache_s = secret_cache_s
+        self.secret_json_key = secret_json_key
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -110,6 +164,7 @@ class Config:
             tolerance_s=_seconds(env, "WEBHOOK_TOLERANCE_SECONDS", DEFAULT_TOLERANCE_SECONDS),
             delivery_id_header=env.get("WEBHOOK_DELIVERY_ID_HEADER", "").strip() or None,
             secret_cache_s=_seconds(env, "WEBHOOK_SECRET_CACHE_SECONDS", DEFAULT_SECRET_CACHE_SECONDS),
+            secret_json_key=env.get("WEBHOOK_SECRET_JSON_KEY", "").strip() or DEFAULT_SECRET_JSON_KEY,
         )
 
     def key(self) -> tuple[object, ...]:
@@ -134,23 +189,66 @@ def parse_record(event: object) -> Record:
     message_id = event.get("messageId")
     if not isinstance(message_id, str) or not message_id:
         raise MalformedRecord("the SQS record has no messageId")
-    attributes = event.get("messageAttributes") or {}
-    if not isinstance(attributes, dict):
+    raw = event.get("messageAttributes") or {}
+    if not isinstance(raw, dict):
         raise MalformedRecord("messageAttributes is not an object")
     headers: dict[str, str] = {}
-    for name, attribute in attributes.items():
-        # Headers are forwarded as String attributes; anything else is not a header of ours.
-        if isinstance(attribute, dict) and isinstance(attribute.get("stringValue"), str):
-            headers[name] = attribute["stringValue"]
+    attributes: dict[str, dict[str, str]] = {}
+    received_at = None
+    for name, attribute in raw.items():
+        if not isinstance(attribute, dict) or not isinstance(attribute.get("dataType"), str):
+            continue
+        kind = attribute["dataType"]
+        value = attribute.get("binaryValue") if kind.startswith("Binary") else attribute.get("stringValue")
+        if not isinstance(value, str):
+            continue
+        attributes[name] = {"DataType": kind, ("BinaryValue" if kind.startswith("Binary") else "StringValue"): value}
+        if name == signatures.RECEIVED_AT_ATTRIBUTE:
+            if kind.startswith("Number") and value.isascii() and value.isdigit():
+                received_at = int(value) / 1000.0
+        elif kind == "String" and "." not in name:
+            # Forwarded headers are String attributes under the header's name; names with a
+            # '.' are ours (signatures.RECEIVED_AT_ATTRIBUTE), never a request's.
+            headers[name] = value
     system = event.get("attributes")
-    sent = system.get("SentTimestamp") if isinstance(system, dict) else None
+    system = system if isinstance(system, dict) else {}
+    sent = system.get("SentTimestamp")
     sent_at = int(sent) / 1000.0 if isinstance(sent, str) and sent.isascii() and sent.isdigit() else None
-    return Record(message_id, event["body"], headers, sent_at)
+    group = system.get("MessageGroupId")
+    return Record(
+        message_id,
+        event["body"],
+        headers,
+        sent_at,
+        received_at=received_at,
+        attributes=attributes,
+        group_id=group if isinstance(group, str) and group else None,
+    )
 
 
-def parse_secret(text: str) -> tuple[str, ...]:
-    """A SecretString as secrets: one plain string, or a JSON array of non-empty strings."""
+def parse_secret(text: str, json_key: str = DEFAULT_SECRET_JSON_KEY) -> tuple[str, ...]:
+    """A SecretString as secrets: one plain string, a JSON array of non-empty strings, or a JSON
+    object holding either under `json_key`. ValueError (a configuration fault) otherwise."""
     value = text.strip()
+    if value.startswith("{"):
+        import json
+
+        try:
+            document = json.loads(value)
+        except ValueError:
+            raise ValueError("the webhook secret starts with '{' but is not a JSON object") from None
+        if not isinstance(document, dict) or json_key not in document:
+            keys = sorted(document) if isinstance(document, dict) else []
+            raise ValueError(
+                f"the webhook secret is a JSON object without the key {json_key!r} (its keys: {keys}): "
+                f"store the signing secret under {json_key!r}, or set the source's secret_json_key"
+            )
+        item = document[json_key]
+        if isinstance(item, str) and item.strip():
+            return (item.strip(),)
+        if isinstance(item, list):
+            return _secret_list(item, f"the value of {json_key!r}")
+        raise ValueError(f"the webhook secret's {json_key!r} must be a non-empty string or an array of strings")
     if value.startswith("["):
         import json
 
@@ -158,30 +256,84 @@ def parse_secret(text: str) -> tuple[str, ...]:
             items = json.loads(value)
         except ValueError:
             raise ValueError("the webhook secret starts with '[' but is not a JSON array of strings") from None
-        if not items or not all(isinstance(item, str) and item.strip() for item in items):
-            raise ValueError("the webhook secret's JSON array must hold one or more non-empty strings")
-        return tuple(item.strip() for item in items)
+        return _secret_list(items, "the webhook secret's JSON array")
     if not value:
         raise ValueError("the webhook secret is empty")
     return (value,)
 
 
+def _secret_list(items: object, what: str) -> tuple[str, ...]:
+    if not isinstance(items, list) or not items or not all(isinstance(item, str) and item.strip() for item in items):
+        raise ValueError(f"{what} must hold one or more non-empty strings")
+    return tuple(item.strip() for item in items)
+
+
 def parse_event(body: str) -> object:
     """The body as JSON, or None. NaN and Infinity count as not JSON: Step Functions could not
     read the result that carried them."""
+    readable, event = readable_event(body)
+    return event if readable else None
+
+
+def readable_event(body: str) -> tuple[bool, object]:
+    """(True, the body parsed as JSON) when that value can travel through Step Functions and
+    back unchanged, else (False, None).
+
+    Not readable: text that is not JSON; NaN, Infinity and numbers that overflow to them
+    (`1e400` is valid JSON that Python reads as inf and writes back as `Infinity`, which no
+    JSON parser accepts); number literals over MAX_NUMBER_CHARS characters; nesting deeper
+    than MAX_EVENT_DEPTH; strings holding lone surrogates (`"\\ud800"` parses, but cannot be
+    written back as UTF-8); and a value whose JSON is more than EVENT_GROWTH_LIMIT times the
+    body (plus a little), which could overflow the workflow's state where the body did not.
+    """
 
     # Imported in the functions that need it, not at the top: json pulls in re and enum, which
     # would double the cold import measured for this module. The Lambda runtime has normally
     # loaded json before it imports the handler, so this costs nothing there.
     import json
 
-    def refuse(constant: str) -> object:
-        raise ValueError(constant)
+    def refuse(text: str) -> object:
+        raise ValueError(text)
+
+    def number(text: str) -> float:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise ValueError("number too long")
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise ValueError("number out of range")
+        return value
+
+    def integer(text: str) -> int:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise ValueError("number too long")
+        return int(text)
 
     try:
-        return json.loads(body, parse_constant=refuse)
-    except (ValueError, RecursionError):
-        return None
+        event = json.loads(body, parse_constant=refuse, parse_float=number, parse_int=integer)
+        if _depth(event) > MAX_EVENT_DEPTH:
+            return False, None
+        size = len(json.dumps(event, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False, None
+    limit = EVENT_GROWTH_LIMIT * len(body.encode("utf-8", "surrogatepass")) + EVENT_GROWTH_SLACK_BYTES
+    return (True, event) if size <= limit else (False, None)
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            depth += 1
+            if depth > MAX_EVENT_DEPTH:
+                return depth
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in item)
+    return deepest
 
 
 class SecretCache:
@@ -192,11 +344,13 @@ class SecretCache:
         self,
         fetch: Callable[[], str],
         *,
+        json_key: str = DEFAULT_SECRET_JSON_KEY,
         ttl_s: float = DEFAULT_SECRET_CACHE_SECONDS,
         refresh_after_s: float = REFRESH_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetch = fetch
+        self._json_key = json_key
         self._ttl_s = ttl_s
         self._refresh_after_s = refresh_after_s
         self._clock = clock
@@ -219,14 +373,14 @@ class SecretCache:
         return self._secrets != before
 
     def _load(self) -> None:
-        secrets = parse_secret(self._fetch())
+        secrets = parse_secret(self._fetch(), self._json_key)
         self._secrets = secrets
         self._fetched_at = self._clock()
 
 
 def verdict(record: Record, config: Config, cache: SecretCache, now: float | None = None) -> dict[str, object]:
     """The verdict on one record, in the documented result shape."""
-    moment = record.sent_at if now is None else now
+    moment = record.arrived_at if now is None else now
     body = record.body.encode("utf-8", "surrogatepass")
     reason: str | None = None
     try:
@@ -239,15 +393,23 @@ def verdict(record: Record, config: Config, cache: SecretCache, now: float | Non
                 reason = None
             except signatures.SignatureError as again:
                 reason = again.reason
-    event = parse_event(record.body)
+    readable, event = readable_event(record.body)
+    carried = readable and reason is None
+    rejected = None
+    if reason is not None:
+        attributes = dict(record.attributes)
+        attributes[signatures.REJECTED_REASON_ATTRIBUTE] = {"DataType": "String", "StringValue": reason}
+        rejected = {"MessageAttributes": attributes, "MessageGroupId": record.group_id}
     return {
         "valid": reason is None,
         "reason": reason,
         "messageId": record.message_id,
         "deliveryId": signatures.delivery_id(
-            config.scheme, record.headers, event, header=config.delivery_id_header
+            config.scheme, record.headers, event if readable else None, header=config.delivery_id_header
         ),
-        "event": event,
+        "event": event if carried else None,
+        "body": None if carried else record.body,
+        "rejected": rejected,
     }
 
 
@@ -280,7 +442,12 @@ def _cache_for(config: Config) -> SecretCache:
     global _state
     if _state is None or _state[0] != config.key():
         arn = config.secret_arn
-        _state = (config.key(), SecretCache(lambda: _fetch_secret_string(arn), ttl_s=config.secret_cache_s))
+        _state = (
+            config.key(),
+            SecretCache(
+                lambda: _fetch_secret_string(arn), json_key=config.secret_json_key, ttl_s=config.secret_cache_s
+            ),
+        )
     return _state[1]
 
 

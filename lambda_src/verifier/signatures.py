@@ -89,18 +89,29 @@ SCHEME_HEADERS: Mapping[str, tuple[str, ...]] = {
     "basic": ("Authorization",),
 }
 
-# The header naming one delivery, stable across the provider's retries: what a FIFO queue
-# deduplicates on and what processing keys idempotency on. Stripe, Slack and Mailgun carry
-# their id in the body instead (see delivery_id); basic has none.
-DELIVERY_ID_HEADERS: Mapping[str, str | None] = {
-    "github": "X-GitHub-Delivery",
-    "stripe": None,
-    "standard-webhooks": "webhook-id",
-    "shopify": "X-Shopify-Webhook-Id",
-    "slack": None,
-    "mailgun": None,
-    "basic": None,
+# The headers naming one delivery, stable across the provider's retries: what a FIFO queue
+# deduplicates on and what processing keys idempotency on; the first one present counts.
+# Svix sends the standard-webhooks scheme under svix- names, so its id is `svix-id`. Stripe,
+# Slack and Mailgun carry their id in the body instead (see delivery_id); basic has none.
+DELIVERY_ID_HEADERS: Mapping[str, tuple[str, ...]] = {
+    "github": ("X-GitHub-Delivery",),
+    "stripe": (),
+    "standard-webhooks": ("webhook-id", "svix-id"),
+    "shopify": ("X-Shopify-Webhook-Id",),
+    "slack": (),
+    "mailgun": (),
+    "basic": (),
 }
+
+# Message attributes the API and the workflow add beside the forwarded headers. Their names
+# hold a '.', which no forwarded header name may (props allow letters, digits and '-'), so a
+# request can neither set nor shadow them.
+# When API Gateway received the request, in epoch milliseconds ($context.requestTimeEpoch), as
+# a Number attribute: the replay window is measured from it, so a delivery that waited in a
+# DLQ and was redriven (SQS gives it a new SentTimestamp) is judged by when it arrived.
+RECEIVED_AT_ATTRIBUTE = "webhook.received_at"
+# Why the verifier rejected a delivery, on its copy in the rejected queue.
+REJECTED_REASON_ATTRIBUTE = "webhook.rejected_reason"
 
 REASONS: tuple[str, ...] = (
     "missing_header",
@@ -158,11 +169,7 @@ def delivery_id(
     `event-data.id` (else its signature `token`, unique per webhook request)."""
     lowered = {name.lower(): value for name, value in headers.items()}
     names = [header] if header else []
-    default = DELIVERY_ID_HEADERS.get(scheme)
-    if default:
-        names.append(default)
-    if scheme == "standard-webhooks":
-        names.append("svix-id")
+    names.extend(DELIVERY_ID_HEADERS.get(scheme, ()))
     for name in names:
         value = lowered.get(name.lower(), "").strip()
         if value:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from verifier_modules import handler, headers_of, load_event, sent_at, signatures
+from verifier_modules import handler, headers_of, load_event, received_at, sent_at, signatures
 
 # The secret each recorded event was signed with (see tests/events/pipes_sqs_*.json).
 FIXTURES = {
@@ -26,7 +26,9 @@ FIXTURES = {
     "mailgun": ("mailgun", "key-fixture-0123456789abcdef", "CPgfbmQMTCKtHW6uIWtuVe"),
     "basic": ("basic", "hooks:s3cr3t-pässword", None),
 }
-RESULT_KEYS = {"valid", "reason", "messageId", "deliveryId", "event"}
+RESULT_KEYS = {"valid", "reason", "messageId", "deliveryId", "event", "body", "rejected"}
+RECEIVED = signatures.RECEIVED_AT_ATTRIBUTE
+REASON = signatures.REJECTED_REASON_ATTRIBUTE
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-abc123"
 
 
@@ -65,7 +67,10 @@ def test_recorded_events_verify(name: str) -> None:
     assert result["messageId"] == record["messageId"]
     assert result["deliveryId"] == delivery
     body = record["body"]
+    # A JSON body travels parsed; the form-encoded one as text. Never both, never neither.
     assert result["event"] == (json.loads(body) if name != "github_form" else None)
+    assert result["body"] == (None if name != "github_form" else body)
+    assert result["rejected"] is None
 
 
 def test_recorded_events_carry_the_pipes_sqs_shape() -> None:
@@ -77,25 +82,62 @@ def test_recorded_events_carry_the_pipes_sqs_shape() -> None:
         assert {"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
                 "eventSource", "eventSourceARN", "awsRegion"} <= set(record)
         assert record["eventSource"] == "aws:sqs" and isinstance(record["body"], str)
-        for attribute in record["messageAttributes"].values():
-            assert attribute["dataType"] == "String" and isinstance(attribute["stringValue"], str)
-        allowed = set(signatures.SCHEME_HEADERS[scheme]) | {signatures.DELIVERY_ID_HEADERS[scheme]}
+        for attribute_name, attribute in record["messageAttributes"].items():
+            kind = "Number" if attribute_name == RECEIVED else "String"
+            assert attribute["dataType"] == kind and isinstance(attribute["stringValue"], str)
+        allowed = set(signatures.SCHEME_HEADERS[scheme]) | set(signatures.DELIVERY_ID_HEADERS[scheme]) | {RECEIVED}
         assert set(record["messageAttributes"]) <= allowed, name
+        # The API received each request a moment before SQS accepted it.
+        assert 0 < sent_at(record) - received_at(record) < 1, name
 
 
-def test_the_window_is_measured_when_sqs_accepted_the_message() -> None:
+def test_the_window_is_measured_when_the_api_received_the_request() -> None:
     """The recorded events were signed in January 2025 and still pass: a backlogged or retried
-    message arrived fresh. Without SentTimestamp the wall clock decides, and they are old."""
+    message arrived fresh. A redriven one too: SQS gives a message moved back from the DLQ a
+    new messageId and SentTimestamp (SQS developer guide, "Configure a dead-letter queue
+    redrive": "All redriven messages are considered new messages with a new messageID and
+    enqueueTime"), here a day later, but the API's receipt time travels with it."""
+    secret = FIXTURES["stripe"][1]
     record = load_event("stripe")
-    assert run(record, "stripe", FIXTURES["stripe"][1])["valid"] is True
-    del record["attributes"]["SentTimestamp"]
-    result = run(record, "stripe", FIXTURES["stripe"][1])
-    assert (result["valid"], result["reason"]) == (False, "timestamp_expired")
+    assert run(record, "stripe", secret)["valid"] is True
+    redriven = copy.deepcopy(record)
+    redriven["messageId"] = "0f4c4c1e-6a3b-4a35-9d1a-7d3f0b5e2c11"
+    redriven["attributes"]["SentTimestamp"] = str(int(sent_at(record) * 1000) + 86_400_000)
+    assert run(redriven, "stripe", secret)["valid"] is True
+    # A message queued before the attribute existed falls back to its SentTimestamp ...
+    del redriven["messageAttributes"][RECEIVED]
+    assert run(redriven, "stripe", secret)["reason"] == "timestamp_expired"
+    legacy = copy.deepcopy(record)
+    del legacy["messageAttributes"][RECEIVED]
+    assert run(legacy, "stripe", secret)["valid"] is True
+    # ... and without either, the wall clock decides, and the recorded events are old.
+    del legacy["attributes"]["SentTimestamp"]
+    assert run(legacy, "stripe", secret)["reason"] == "timestamp_expired"
 
 
-def test_a_replay_enqueued_later_is_expired() -> None:
+@pytest.mark.parametrize("value", ["", "soon", "-5", "1.5e12", "１２３"])
+def test_a_malformed_receipt_time_falls_back_to_sent_timestamp(value: str) -> None:
+    record = load_event("stripe")
+    record["attributes"]["SentTimestamp"] = str(int(received_at(record) * 1000) + 86_400_000)
+    record["messageAttributes"][RECEIVED]["stringValue"] = value
+    assert run(record, "stripe", FIXTURES["stripe"][1])["reason"] == "timestamp_expired"
+
+
+def test_the_receipt_time_is_read_only_from_a_number_attribute() -> None:
+    """A String attribute of that name would be a header, and no header name holds a '.'."""
+    record = load_event("stripe")
+    record["messageAttributes"][RECEIVED]["dataType"] = "String"
+    record["attributes"]["SentTimestamp"] = str(int(received_at(record) * 1000) + 86_400_000)
+    parsed = handler.parse_record(record)
+    assert parsed.received_at is None and RECEIVED not in parsed.headers
+    assert run(record, "stripe", FIXTURES["stripe"][1])["reason"] == "timestamp_expired"
+
+
+def test_a_replay_received_later_is_expired() -> None:
     record = load_event("slack")
-    record["attributes"]["SentTimestamp"] = str(int(sent_at(record) * 1000) + 400_000)
+    shifted = str(int(received_at(record) * 1000) + 400_000)
+    record["messageAttributes"][RECEIVED]["stringValue"] = shifted
+    record["attributes"]["SentTimestamp"] = shifted
     result = run(record, "slack", FIXTURES["slack"][1])
     assert (result["valid"], result["reason"]) == (False, "timestamp_expired")
 
@@ -107,13 +149,36 @@ def test_a_tampered_body_is_rejected_with_its_reason(name: str) -> None:
     record["body"] = record["body"].replace("1", "2", 1)
     result = run(record, scheme, secret)
     assert set(result) == RESULT_KEYS
+    kept = {
+        attribute: {"DataType": a["dataType"], "StringValue": a["stringValue"]}
+        for attribute, a in record["messageAttributes"].items()
+    }
     assert result == {
         "valid": False,
         "reason": "bad_signature",
         "messageId": record["messageId"],
         "deliveryId": delivery,
-        "event": json.loads(record["body"]),
+        # An invalid verdict carries the body as it came, never parsed, and what the workflow
+        # needs to keep it: every attribute as it came, plus the reason.
+        "event": None,
+        "body": record["body"],
+        "rejected": {
+            "MessageAttributes": {**kept, REASON: {"DataType": "String", "StringValue": "bad_signature"}},
+            # The shopify fixture comes from a FIFO queue.
+            "MessageGroupId": record["attributes"].get("MessageGroupId"),
+        },
     }
+
+
+def test_a_fifo_record_is_kept_in_its_group() -> None:
+    record = load_event("github")
+    record["attributes"].update({"MessageGroupId": "octo-org%2Fhello", "MessageDeduplicationId": "d-1", "SequenceNumber": "1"})
+    result = run(record, "github", "not the secret")
+    assert result["reason"] == "bad_signature"
+    assert result["rejected"]["MessageGroupId"] == "octo-org%2Fhello"
+    # The raw body, and the very attributes SQS stored, go to the rejected queue.
+    assert result["body"] == record["body"]
+    assert set(result["rejected"]["MessageAttributes"]) == set(record["messageAttributes"]) | {REASON}
 
 
 def test_missing_attribute_is_missing_header() -> None:
@@ -145,6 +210,7 @@ def test_event_is_null_unless_the_body_is_json(body: str) -> None:
     result = run(record, "basic", FIXTURES["basic"][1])
     assert result["valid"] is True  # basic does not sign the body
     assert result["event"] == ("a string" if body == '"a string"' else None)
+    assert result["body"] == (None if body == '"a string"' else body)
     json.dumps(result, allow_nan=False)  # what the Lambda runtime returns must be strict JSON
 
 
@@ -252,7 +318,12 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> FakeSecret:
     monkeypatch.setattr(handler, "_state", None)
     monkeypatch.setenv("WEBHOOK_SCHEME", scheme)
     monkeypatch.setenv("WEBHOOK_SECRET_ARN", ARN)
-    for name in ("WEBHOOK_TOLERANCE_SECONDS", "WEBHOOK_DELIVERY_ID_HEADER", "WEBHOOK_SECRET_CACHE_SECONDS"):
+    for name in (
+        "WEBHOOK_TOLERANCE_SECONDS",
+        "WEBHOOK_DELIVERY_ID_HEADER",
+        "WEBHOOK_SECRET_CACHE_SECONDS",
+        "WEBHOOK_SECRET_JSON_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     fake.arns = fetched_arns  # type: ignore[attr-defined]
     return fake
@@ -291,7 +362,7 @@ def test_handler_tolerance_from_the_environment(environment: FakeSecret, monkeyp
     monkeypatch.setenv("WEBHOOK_SCHEME", "slack")
     environment.value = FIXTURES["slack"][1]
     record = load_event("slack")
-    record["attributes"]["SentTimestamp"] = str(int(sent_at(record) * 1000) + 100_000)
+    record["messageAttributes"][RECEIVED]["stringValue"] = str(int(received_at(record) * 1000) + 100_000)
     assert handler.handler(copy.deepcopy(record), None)["valid"] is True
     monkeypatch.setenv("WEBHOOK_TOLERANCE_SECONDS", "60")
     assert handler.handler(copy.deepcopy(record), None)["reason"] == "timestamp_expired"

@@ -45,8 +45,18 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def headers_of(record: dict[str, Any]) -> dict[str, str]:
-    return {name: value["stringValue"] for name, value in record["messageAttributes"].items()}
+    """The forwarded headers: the String attributes (the API's own attributes hold a '.')."""
+    return {
+        name: value["stringValue"]
+        for name, value in record["messageAttributes"].items()
+        if value["dataType"] == "String" and "." not in name
+    }
 
 
 def sent_at(record: dict[str, Any]) -> float:
     return int(record["attributes"]["SentTimestamp"]) / 1000
+
+
+def received_at(record: dict[str, Any]) -> float:
+    """When API Gateway received the request (the `webhook.received_at` attribute)."""
+    return int(record["messageAttributes"][signatures.RECEIVED_AT_ATTRIBUTE]["stringValue"]) / 1000
