@@ -55,6 +55,12 @@ class Alarms(BaseModel):
         description="age of the oldest message in a queue that fires its alarm; 900 s = nothing "
         "consumed the queue for 15 minutes (must stay below the source's retention_seconds)",
     )
+    rejections_threshold: int = Field(
+        default=1,
+        ge=1,
+        description="deliveries per period the verifier rejects (kept in the rejected queue) that "
+        "fire the alarm; 1 = the first forged, stale or misconfigured delivery",
+    )
     failed_executions_threshold: int = Field(
         default=1, ge=1, description="failed workflow executions per period that fire the alarm; 1"
     )
@@ -169,6 +175,7 @@ def source_alarm_specs(
     source: str,
     queue_name: str,
     dlq_name: str,
+    rejected_queue_name: str | None = None,
     state_machine_arn: str | None = None,
     pipe_name: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -206,6 +213,25 @@ def source_alarm_specs(
             threshold=alarms.oldest_message_age_seconds,
         ),
     ]
+    if rejected_queue_name is not None:
+        # NumberOfMessagesSent, not the queue's depth: the rejected queue keeps what it holds
+        # for 14 days, and the alarm is about rejections happening, not about their backlog.
+        specs.append(
+            _spec(
+                alarms,
+                base,
+                what="rejections",
+                description=f"{source}: the verifier rejected deliveries (bad or missing signature, "
+                "expired timestamp); each is kept in the rejected queue with its reason. Forgeries "
+                "stay there; after fixing a cause (a wrong secret) resend the others "
+                "(make redrive REJECTED_ARN=... QUEUE_ARN=...).",
+                namespace="AWS/SQS",
+                metric_name="NumberOfMessagesSent",
+                dimensions={"QueueName": rejected_queue_name},
+                statistic="Sum",
+                threshold=alarms.rejections_threshold,
+            )
+        )
     if state_machine_arn is not None:
         # Step Functions: https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
         # (namespace AWS/States, execution metrics by StateMachineArn; Express workflows too).

@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatew
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
     ApiGatewayUsagePlan,
     ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanApiStagesThrottle,
     ApiGatewayUsagePlanThrottleSettings,
 )
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
@@ -57,6 +58,9 @@ ACCESS_LOG_FORMAT = {
     "integrationLatencyMs": "$context.integration.latency",
     "latencyMs": "$context.responseLatency",
 }
+# API Gateway's default account quota per region (steady requests per second, burst).
+API_GATEWAY_ACCOUNT_RATE = 10000.0
+API_GATEWAY_ACCOUNT_BURST = 5000
 # AWS's managed policy for API Gateway's account-level logging role (it creates the execution
 # log groups itself, so the grant cannot name them in advance).
 PUSH_TO_CLOUDWATCH_POLICY = "iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
@@ -79,15 +83,23 @@ def send_message_spec(source: WebhookSource) -> vtl.SendMessageSpec:
         fifo=source.fifo,
         group_id_path=source.group_id_field,
         group_id_fallback=source.group_id_fallback,
-        dedup_id_header=source.delivery_header if source.fifo else None,
+        dedup_id_headers=source.delivery_headers if source.fifo else (),
     )
+
+
+def method_path(route: str, method: str = "POST") -> str:
+    """A method's path in API Gateway's method settings: the resource path without its leading
+    '/', then the method (`webhooks/github/POST`)."""
+    return f"{route.lstrip('/')}/{method}"
 
 
 class WebhookApi(Construct):
     """REST API whose routes validate bodies and send them to SQS without a Lambda.
 
     Public attributes: `rest_api`, `role`, `deployment`, `stage`, `invoke_url`,
-    `access_log_group`, `method_settings`, `account` (None unless manage_account_logging_role),
+    `access_log_group`, `execution_log_group` (None when execution_log_level is OFF),
+    `method_settings` (the stage's defaults), `route_settings` (source name -> its route's
+    method settings: throttling), `account` (None unless manage_account_logging_role),
     `api_key` (None unless api_key_required).
     """
 
@@ -203,22 +215,59 @@ class WebhookApi(Construct):
             tags=tags or None,
             depends_on=[self.account] if self.account is not None else None,
         )
+        # API Gateway writes execution logs to this group, creating it on the first log line if
+        # it does not exist: then without retention or key, and outside Terraform. So the stack
+        # creates it first, and logging is switched on (method settings) only after.
+        self.execution_log_group: CloudwatchLogGroup | None = None
+        if props.execution_log_level != "OFF":
+            self.execution_log_group = CloudwatchLogGroup(
+                self,
+                "ExecutionLogGroup",
+                name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{stage_name}",
+                retention_in_days=props.access_log_retention_days,
+                kms_key_id=log_key_arn,
+                tags=tags or None,
+            )
+        logs_first = [self.execution_log_group] if self.execution_log_group is not None else None
+
+        def settings(rate: float, burst: int) -> ApiGatewayMethodSettingsSettings:
+            return ApiGatewayMethodSettingsSettings(
+                logging_level=props.execution_log_level,
+                # Request and response bodies never go to the logs: they hold signatures and
+                # personal data.
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                throttling_rate_limit=rate,
+                throttling_burst_limit=burst,
+            )
+
         self.method_settings = ApiGatewayMethodSettings(
             self,
             "MethodSettings",
             rest_api_id=self.rest_api.id,
             stage_name=self.stage.stage_name,
             method_path="*/*",
-            settings=ApiGatewayMethodSettingsSettings(
-                logging_level=props.execution_log_level,
-                # Request and response bodies never go to the logs: they hold signatures and
-                # personal data.
-                data_trace_enabled=False,
-                metrics_enabled=True,
-                throttling_rate_limit=props.throttle_rate_limit,
-                throttling_burst_limit=props.throttle_burst_limit,
-            ),
+            settings=settings(props.throttle_rate_limit, props.throttle_burst_limit),
+            depends_on=logs_first,
         )
+        # Each route its own throttle, sized by what its provider does with a 429 (see
+        # WebhookSource.throttle_rate_limit): a method's own settings take precedence over the
+        # stage's defaults above.
+        self.route_settings: dict[str, ApiGatewayMethodSettings] = {}
+        previous = self.method_settings
+        for s in sources:
+            rate, burst = s.source.throttle
+            # One after another: each is an UpdateStage of the same stage, and API Gateway
+            # refuses concurrent updates of one stage (ConflictException).
+            previous = self.route_settings[s.source.name] = ApiGatewayMethodSettings(
+                self,
+                f"RouteSettings-{s.source.name}",
+                rest_api_id=self.rest_api.id,
+                stage_name=self.stage.stage_name,
+                method_path=method_path(s.source.route),
+                settings=settings(rate, burst),
+                depends_on=[previous],
+            )
         if props.web_acl_arn is not None:
             Wafv2WebAclAssociation(
                 self, "WebAcl", resource_arn=self.stage.arn, web_acl_arn=props.web_acl_arn
@@ -226,13 +275,28 @@ class WebhookApi(Construct):
         self.api_key: ApiGatewayApiKey | None = None
         if props.api_key_required:
             self.api_key = ApiGatewayApiKey(self, "ApiKey", name=f"{name}-providers", tags=tags or None)
+            # The one key is shared by every provider: the plan allows them all their routes'
+            # limits at once, and holds each route to its own.
+            limits = [s.source.throttle for s in sources]
             plan = ApiGatewayUsagePlan(
                 self,
                 "UsagePlan",
                 name=f"{name}-providers",
-                api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api.id, stage=self.stage.stage_name)],
+                api_stages=[
+                    ApiGatewayUsagePlanApiStages(
+                        api_id=self.rest_api.id,
+                        stage=self.stage.stage_name,
+                        throttle=[
+                            ApiGatewayUsagePlanApiStagesThrottle(
+                                path=f"{s.source.route}/POST", rate_limit=rate, burst_limit=burst
+                            )
+                            for s, (rate, burst) in zip(sources, limits)
+                        ],
+                    )
+                ],
                 throttle_settings=ApiGatewayUsagePlanThrottleSettings(
-                    rate_limit=props.throttle_rate_limit, burst_limit=props.throttle_burst_limit
+                    rate_limit=min(sum(rate for rate, _ in limits), API_GATEWAY_ACCOUNT_RATE),
+                    burst_limit=min(sum(burst for _, burst in limits), API_GATEWAY_ACCOUNT_BURST),
                 ),
                 tags=tags or None,
             )

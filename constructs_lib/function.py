@@ -78,6 +78,11 @@ class PythonFunctionProps(BaseModel):
         default=10, ge=1, le=900, description="longest run of one invocation before Lambda stops it; 10 s"
     )
     environment: dict[str, str] = Field(default_factory=dict, description="environment variables; none")
+    source_account: str | None = Field(
+        default=None,
+        description="account id (or a Terraform reference to it) that the role's trust policy "
+        "requires as aws:SourceAccount, the confused-deputy guard; None = no condition",
+    )
     log_retention_days: int = Field(
         default=30, description="days CloudWatch keeps the function's logs; 30 (then they are deleted)"
     )
@@ -284,6 +289,9 @@ class PythonFunction(Construct):
             name=f"{p.name}{ROLE_SUFFIX}",
             description=f"Execution role of the {p.name} Lambda function",
             service="lambda.amazonaws.com",
+            # aws:SourceAccount only: Lambda documents no aws:SourceArn value for the role it
+            # assumes, and a SourceArn condition is known to break functions in a VPC.
+            source_account=p.source_account,
             policy_name="execution",
             policy=execution_policy(self.log_group.arn, p.policy_statements),
             tags=tags,

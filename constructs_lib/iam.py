@@ -33,8 +33,10 @@ def service_role(
     policy: dict[str, Any],
     tags: dict[str, str] | None,
     source_account: str | None = None,
+    source_arn: str | None = None,
 ) -> ServiceRole:
-    """A role that only `service` may assume (for resources of `source_account`, when given),
+    """A role that only `service` may assume (for resources of `source_account`, and for the
+    one resource `source_arn`, when given: see policies.assume_role_policy),
     and its inline policy as a separate resource: a policy that names resources which name the
     role would otherwise make a cycle. `ids` are the construct IDs of role and policy, which
     are a contract (renaming one replaces a live resource)."""
@@ -44,7 +46,7 @@ def service_role(
         role_id,
         name=name,
         description=description,
-        assume_role_policy=json.dumps(policies.assume_role_policy(service, source_account)),
+        assume_role_policy=json.dumps(policies.assume_role_policy(service, source_account, source_arn)),
         tags=tags or None,
     )
     inline = IamRolePolicy(scope, policy_id, name=policy_name, role=role.id, policy=json.dumps(policy))

@@ -77,7 +77,7 @@ def build(props: WebhookIngestProps, out: Path) -> None:
             "retention_seconds": first.retention_seconds,
             "dlq_retention_seconds": first.dlq_retention_seconds,
             "log_retention_days": first.processing.log_retention_days if first.processing else 30,
-            "batch_size": first.processing.batch_size if first.processing else 10,
+            "batch_size": first.pipe_batch_size if first.processing else 10,
         }
         files = module_from_stack(
             synthesized,

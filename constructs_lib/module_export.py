@@ -144,7 +144,8 @@ def module_from_stack(
         ),
         "dlq_retention_seconds": _variable(
             "number",
-            "How long a dead-letter queue keeps a failed message, in seconds; at least retention_seconds.",
+            "How long a dead-letter queue keeps a failed message, and a rejected queue a rejected "
+            "delivery, in seconds; at least retention_seconds.",
             default=defaults["dlq_retention_seconds"],
             validation=[
                 {
@@ -203,7 +204,8 @@ def module_from_stack(
         if body.get("tags") == TAG_SENTINEL:
             body["tags"] = "${var.tags}"
         if kind == "aws_sqs_queue":
-            dlq = re.search(r"-dlq(\.fifo)?$", body["name"]) is not None
+            # DLQs and rejected queues keep what an operator must look at: the longer retention.
+            dlq = re.search(r"-(dlq|rejected)(\.fifo)?$", body["name"]) is not None
             body["message_retention_seconds"] = "${var.dlq_retention_seconds}" if dlq else "${var.retention_seconds}"
             if "redrive_policy" in body:
                 body["redrive_policy"], count = re.subn(

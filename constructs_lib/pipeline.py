@@ -2,6 +2,7 @@
 
     queue --Pipe (batch, REQUEST_RESPONSE)--> StateMachine: Map(Verify -> Process | Rejected)
                                               -> {"batchItemFailures": [...]} back to the pipe
+                                              Rejected -> the source's rejected queue
 
 The definition comes from the pure builder `workflow.webhook_workflow`; the IAM documents from
 `policies`. Every role is scoped to the ARNs it serves.
@@ -50,17 +51,19 @@ def verifier_environment(source: WebhookSource, secret_arn: str) -> dict[str, st
         "WEBHOOK_SCHEME": processing.scheme,
         "WEBHOOK_SECRET_ARN": secret_arn,
         "WEBHOOK_TOLERANCE_SECONDS": str(processing.tolerance_seconds),
+        "WEBHOOK_SECRET_JSON_KEY": processing.secret_json_key,
     }
-    if source.delivery_header:
-        environment["WEBHOOK_DELIVERY_ID_HEADER"] = source.delivery_header
+    # The scheme's own delivery headers the verifier knows; only the prop needs saying.
+    if source.delivery_id_header:
+        environment["WEBHOOK_DELIVERY_ID_HEADER"] = source.delivery_id_header
     return environment
 
 
 class WebhookPipeline(Construct):
     """Verify and process one source's deliveries as they leave its queue.
 
-    `account` (the account id, or a reference to it) guards the service roles' trust against
-    the confused deputy. Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
+    `partition`, `region` and `account` (or references to them) name the state machine and the
+    pipe in their roles' trust policies, the confused-deputy guard. Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
     one is used), `verifier` and `processor` (PythonFunction; `processor` is None unless
     process_code_dir is set), `state_machine`, `workflow_role`, `workflow_log_group`, `pipe`,
     `pipe_role`, `pipe_log_group`, `definition` (the ASL document as built).
@@ -74,7 +77,10 @@ class WebhookPipeline(Construct):
         prefix: str,
         source: WebhookSource,
         queue: SqsQueue,
+        rejected_queue: SqsQueue,
         tags: dict[str, str],
+        partition: str,
+        region: str,
         account: str,
         queue_key_arn: str | None = None,
         log_key_arn: str | None = None,
@@ -118,6 +124,7 @@ class WebhookPipeline(Construct):
                 environment=verifier_environment(source, self.secret_arn),
                 policy_statements=tuple(policies.secret_read_statements(self.secret_arn, p.secret_kms_key_arn)),
                 description=f"Checks the {p.scheme} signature of {source.name} webhooks",
+                source_account=account,
                 **lambda_common,
             ),
         )
@@ -132,6 +139,7 @@ class WebhookPipeline(Construct):
                     code_dir=p.process_code_dir,
                     timeout_seconds=p.process_timeout_seconds,
                     description=f"Processes verified {source.name} webhooks",
+                    source_account=account,
                     **lambda_common,
                 ),
             )
@@ -146,6 +154,7 @@ class WebhookPipeline(Construct):
         self.definition = webhook_workflow(
             self.verifier.function.arn,
             process,
+            rejected_queue_url=rejected_queue.url,
             ordered=source.fifo,
             max_concurrency=p.max_concurrency,
             timeout_seconds=p.workflow_timeout_seconds,
@@ -167,8 +176,13 @@ class WebhookPipeline(Construct):
             description=f"Lets the {source.name} webhook workflow invoke its functions and log",
             service="states.amazonaws.com",
             source_account=account,
+            source_arn=f"arn:{partition}:states:{region}:{account}:stateMachine:{names.state_machine}",
             policy_name="workflow",
-            policy=policies.state_machine_policy(invoked, tracing=p.tracing, extra=p.process_policy_statements),
+            policy=policies.state_machine_policy(
+                invoked,
+                tracing=p.tracing,
+                extra=(*policies.keep_rejected_statements(rejected_queue.arn, queue_key_arn), *p.process_policy_statements),
+            ),
             tags=tag_map,
         )
         self.workflow_role, workflow_policy = workflow.role, workflow.policy
@@ -205,6 +219,7 @@ class WebhookPipeline(Construct):
             description=f"Lets the {source.name} pipe move deliveries from its queue to its workflow",
             service="pipes.amazonaws.com",
             source_account=account,
+            source_arn=f"arn:{partition}:pipes:{region}:{account}:pipe/{names.pipe}",
             policy_name="pipe",
             policy=policies.pipe_policy(
                 queue.arn,
@@ -225,7 +240,7 @@ class WebhookPipeline(Construct):
             target=self.state_machine.arn,
             source_parameters=PipesPipeSourceParameters(
                 sqs_queue_parameters=PipesPipeSourceParametersSqsQueueParameters(
-                    batch_size=p.batch_size,
+                    batch_size=source.pipe_batch_size,
                     maximum_batching_window_in_seconds=p.batch_window_seconds,
                 )
             ),

@@ -20,6 +20,7 @@ __all__ = [
     "pipe_policy",
     "queue_key_statements",
     "queue_key_policy",
+    "keep_rejected_statements",
     "logs_key_policy",
     "KEY_ADMIN_ACTIONS",
     "WILDCARD_RESOURCE_ACTIONS",
@@ -28,19 +29,29 @@ __all__ = [
 VERSION = "2012-10-17"
 
 
-def assume_role_policy(service: str, source_account: str | None = None) -> dict[str, Any]:
+def assume_role_policy(
+    service: str, source_account: str | None = None, source_arn: str | None = None
+) -> dict[str, Any]:
     """Trust policy that lets one AWS service principal assume the role.
 
-    source_account: only on behalf of resources of this account (the confused-deputy guard
-    AWS recommends for service roles); None = no condition.
+    source_account: only on behalf of resources of this account; source_arn: only on behalf of
+    this resource. These are the cross-service confused-deputy guards AWS recommends (IAM user
+    guide, "The confused deputy problem"), for the services that set the keys when they assume
+    a role: a condition on a key the service does not send would refuse the service itself.
+    None = no such condition (see the README's "Trust policies" table for which service gets which).
     """
     statement: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"Service": service},
         "Action": "sts:AssumeRole",
     }
+    condition: dict[str, Any] = {}
     if source_account is not None:
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+        condition["StringEquals"] = {"aws:SourceAccount": source_account}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    if condition:
+        statement["Condition"] = condition
     return {"Version": VERSION, "Statement": [statement]}
 
 
@@ -245,11 +256,17 @@ def _account_statement(partition: str, account: str, extra_actions: Sequence[str
 
 
 def queue_key_policy(
-    partition: str, account: str, *, sender_role_arns: Sequence[str], receiver_role_arns: Sequence[str]
+    partition: str,
+    account: str,
+    *,
+    sender_role_arns: Sequence[str],
+    receiver_role_arns: Sequence[str],
+    keeper_role_arns: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The key policy of a queue key: the account administers it (and, through IAM, may read
-    and redrive messages); the senders may encrypt and the receivers decrypt through SQS. No
-    other principal appears."""
+    and redrive messages); the senders (the API) may encrypt, the receivers (the pipes)
+    decrypt and the keepers (the workflows, which keep rejected deliveries) encrypt, all
+    through SQS. No other principal appears."""
     if not sender_role_arns:
         raise ValueError("queue_key_policy needs the role that sends to the queues")
     statements = [
@@ -274,7 +291,29 @@ def queue_key_policy(
                 "Condition": _VIA_SQS,
             }
         )
+    if keeper_role_arns:
+        statements.append(
+            {
+                "Sid": "WorkflowsKeepRejected",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(keeper_role_arns)},
+                "Action": list(QUEUE_SEND_KEY_ACTIONS),
+                "Resource": "*",
+                "Condition": _VIA_SQS,
+            }
+        )
     return {"Version": VERSION, "Statement": statements}
+
+
+def keep_rejected_statements(queue_arn: str, key_arn: str | None = None) -> list[dict[str, Any]]:
+    """The workflow's grant to keep rejected deliveries: send to its one rejected queue (and
+    encrypt under the queue key, when there is one)."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "KeepRejected", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn}
+    ]
+    if key_arn is not None:
+        statements.append({**queue_key_statements(key_arn, send=True)[0], "Sid": "KeepRejectedEncrypted"})
+    return statements
 
 
 def logs_key_policy(partition: str, region: str, account: str) -> dict[str, Any]:

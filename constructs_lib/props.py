@@ -20,19 +20,41 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .alarm_rules import Alarms
 from .policies import check_statement
-from .signing import default_delivery_id_header, scheme_headers, schemes
-from .workflow import check_process
+from .signing import default_delivery_id_headers, scheme_headers, schemes
+from .workflow import LambdaRetry, check_process
 
-__all__ = ["PropsError", "Processing", "WebhookSource", "WebhookIngestProps", "parse_props", "PipelineNames"]
+__all__ = [
+    "PropsError",
+    "Processing",
+    "WebhookSource",
+    "WebhookIngestProps",
+    "parse_props",
+    "PipelineNames",
+    "throttle_defaults",
+]
 
 # SQS limits (CreateQueue / SendMessage API reference).
 SQS_QUEUE_NAME_MAX = 80
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 SQS_MAX_MESSAGE_BYTES = 1048576
-# Step Functions takes at most 256 KiB of input; a body inside a Pipes record is a JSON string,
-# so its quotes and backslashes are escaped. Half of that leaves room for both.
+# Message attributes the stack adds beside the forwarded headers: when API Gateway received
+# the request (every source), and why a delivery was rejected (on the kept copy, with
+# processing). What is left of SQS's ten is for headers.
+RECEIVED_AT_ATTRIBUTES = 1
+REJECTED_REASON_ATTRIBUTES = 1
+# Step Functions takes at most 256 KiB of input, and EventBridge Pipes bounds a batch for a
+# Step Functions target by that payload size (EventBridge user guide, "Pipes batching and
+# concurrency": "Step Functions state machines (262144 characters)"), so one record must fit.
 STEP_FUNCTIONS_INPUT_BYTES = 262144
-PROCESSING_BODY_BYTES = 131072
+# In a record, the body and the attribute values are JSON strings, so a body of nothing but
+# `"` or `\` doubles (non-ASCII stays UTF-8 in JSON); the rest of the record (receipt handle up
+# to ~1 KiB, ids, timestamps, the queue ARN, each attribute's JSON keys) is far below this.
+RECORD_OVERHEAD_BYTES = 8192
+JSON_ESCAPE_FACTOR = 2
+# What SQS may hold (body + attributes, which SQS counts together) for one record of the
+# worst escaping to reach the workflow: 126,976 bytes.
+PROCESSING_BODY_BYTES = (STEP_FUNCTIONS_INPUT_BYTES - RECORD_OVERHEAD_BYTES) // JSON_ESCAPE_FACTOR
+INGEST_BODY_BYTES = 262144
 IAM_ROLE_NAME_MAX = 64
 # Lambda function, Step Functions state machine and EventBridge pipe name limits.
 LAMBDA_NAME_MAX = 64
@@ -49,6 +71,26 @@ SQS_UNWINDOWED_BATCH_MAX = 10
 # Headroom on top of the pipe's worst case when the visibility timeout is derived: polling,
 # the synchronous start and the deletion of the batch take time too.
 VISIBILITY_MARGIN_SECONDS = 30
+# The workflow retries transient Lambda errors (workflow.LambdaRetry); its waits count toward
+# a record's worst case, once per Lambda step.
+_RETRY = LambdaRetry()
+LAMBDA_RETRY_WAIT_SECONDS = int(
+    sum(_RETRY.interval_seconds * _RETRY.backoff_rate**attempt for attempt in range(_RETRY.max_attempts))
+)
+DEFAULT_BATCH_SIZE = 10
+DEFAULT_MAX_CONCURRENCY = 10
+INLINE_MAP_MAX_CONCURRENCY = 40
+# Per-source throttling defaults (requests per second, burst), by what the provider does with
+# a 429: one that retries a refused delivery for hours loses nothing to a throttle; one that
+# never retries (GitHub) loses every delivery a throttle refuses, so its route gets ten times
+# the room, still a tenth of API Gateway's default account quota (10,000 rps, burst 5,000) so
+# the account's other APIs keep theirs. Sources: the README's "Throttling" table.
+RETRYING_THROTTLE = (100.0, 200)
+NON_RETRYING_THROTTLE = (1000.0, 2000)
+# Schemes whose providers retry a 429 or 5xx for hours (see the README table): Stripe for 3
+# days, Shopify 4 hours, Mailgun 8 hours, Svix about 27 hours. Slack retries for 5 minutes and
+# GitHub never, so they are not here.
+RETRYING_SCHEMES = frozenset({"stripe", "shopify", "mailgun", "standard-webhooks"})
 LOG_RETENTION_DAYS = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
@@ -72,7 +114,8 @@ _PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 # HTTP header names as API Gateway passes them and SQS accepts as attribute names.
 _HEADER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 _FIELD_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
-# SQS: MessageGroupId is 1-128 characters of alphanumerics and punctuation.
+# SQS: MessageGroupId is 1-128 characters of alphanumerics and punctuation. The fallback is
+# used as it is, so it must be valid as it is.
 _GROUP_FALLBACK = re.compile(r"^[!-~]{1,128}$")
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
@@ -106,12 +149,20 @@ class Processing(BaseModel):
         description="customer KMS key that encrypts an existing secret (the verifier may decrypt "
         "with it); None = the secret uses the AWS managed key",
     )
+    secret_json_key: str = Field(
+        default="secret",
+        min_length=1,
+        max_length=256,
+        description="the key the verifier reads when the secret is a JSON object (Secrets "
+        "Manager's key/value form); 'secret'. An object without it is a configuration fault: "
+        "deliveries wait in the queue, none is rejected",
+    )
     tolerance_seconds: int = Field(
         default=300,
         ge=1,
         le=86400,
-        description="how far a signed timestamp may be from now before the delivery is rejected "
-        "as a replay; 300 s",
+        description="how far a signed timestamp may be from the moment API Gateway received the "
+        "request before the delivery is rejected as a replay; 300 s",
     )
     process_code_dir: Path | None = Field(
         default=None,
@@ -131,8 +182,13 @@ class Processing(BaseModel):
         description="IAM statements the workflow role needs for process_states (each naming its "
         "resources); none",
     )
-    batch_size: int = Field(
-        default=10, ge=1, le=PIPE_BATCH_MAX, description="most records per workflow execution; 10"
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=PIPE_BATCH_MAX,
+        description="most records per workflow execution; None = 10, or on a FIFO source (whose "
+        "records run one after another) as many as one execution can finish within "
+        "workflow_timeout_seconds, at most 10",
     )
     batch_window_seconds: int = Field(
         default=0,
@@ -143,8 +199,9 @@ class Processing(BaseModel):
     max_concurrency: int | None = Field(
         default=None,
         ge=0,
-        le=40,
-        description="records of a batch handled at once; None = 10 (1 for FIFO, which keeps order)",
+        le=INLINE_MAP_MAX_CONCURRENCY,
+        description="records of a batch handled at once; None = 10 (1 for FIFO, which keeps "
+        "order), 0 = 40, the most an inline Map runs",
     )
     workflow_timeout_seconds: int = Field(
         default=60,
@@ -237,25 +294,43 @@ class Processing(BaseModel):
             )
         if self.process_states is not None:
             check_process(self.process_states)
-        if self.batch_size > SQS_UNWINDOWED_BATCH_MAX and self.batch_window_seconds == 0:
+        if self.batch_size is not None and self.batch_size > SQS_UNWINDOWED_BATCH_MAX and self.batch_window_seconds == 0:
             raise ValueError(
                 f"batch_size={self.batch_size} needs batch_window_seconds of at least 1: SQS "
                 f"sources take more than {SQS_UNWINDOWED_BATCH_MAX} records only with a batching window"
             )
-        if self.process_code_dir is not None:
-            per_record = self.verifier_timeout_seconds + self.process_timeout_seconds
-            if per_record > self.workflow_timeout_seconds:
-                raise ValueError(
-                    f"workflow_timeout_seconds={self.workflow_timeout_seconds} is shorter than one "
-                    f"record's verify + process ({self.verifier_timeout_seconds} + "
-                    f"{self.process_timeout_seconds} s): raise it, or lower the Lambda timeouts"
-                )
-        elif self.verifier_timeout_seconds > self.workflow_timeout_seconds:
+        if self.record_worst_case_seconds > self.workflow_timeout_seconds:
             raise ValueError(
-                f"workflow_timeout_seconds={self.workflow_timeout_seconds} is shorter than "
-                f"verifier_timeout_seconds={self.verifier_timeout_seconds}: raise it"
+                f"workflow_timeout_seconds={self.workflow_timeout_seconds} is shorter than one "
+                f"record's worst case, {self._record_budget_text()}: raise it, or lower the Lambda timeouts"
             )
         return self
+
+    @property
+    def record_worst_case_seconds(self) -> int:
+        """Longest one record can take in the workflow: each Lambda step's timeout plus the
+        waits of its retries. A processing Lambda or states of your own (process_function_arn,
+        process_states) are not counted: their time is yours to fit in workflow_timeout_seconds."""
+        seconds = self.verifier_timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
+        if self.process_code_dir is not None:
+            seconds += self.process_timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
+        return seconds
+
+    def _record_budget_text(self) -> str:
+        parts = [f"verifier_timeout_seconds {self.verifier_timeout_seconds}"]
+        if self.process_code_dir is not None:
+            parts.append(f"process_timeout_seconds {self.process_timeout_seconds}")
+        waits = len(parts)
+        parts.append(f"{waits} x {LAMBDA_RETRY_WAIT_SECONDS} s of retry waits")
+        return " + ".join(parts) + f" = {self.record_worst_case_seconds} s"
+
+    def concurrency(self, ordered: bool) -> int:
+        """Records of a batch run at once: 1 when ordered (FIFO), else max_concurrency."""
+        if ordered:
+            return 1
+        if self.max_concurrency is None:
+            return DEFAULT_MAX_CONCURRENCY
+        return self.max_concurrency or INLINE_MAP_MAX_CONCURRENCY
 
     @property
     def pipe_worst_case_seconds(self) -> int:
@@ -292,18 +367,36 @@ class WebhookSource(BaseModel):
     group_id_fallback: str = Field(
         default="default",
         description="MessageGroupId used when the group field is missing or empty, so SQS never "
-        "sees an empty group id; 'default'",
+        "sees an empty group id; 'default'. Other values are URL-encoded and cut to 128 "
+        "characters, the form SQS accepts",
     )
     delivery_id_header: str | None = Field(
         default=None,
         description="provider header that names a delivery (e.g. X-GitHub-Delivery): forwarded "
-        "as a message attribute and, on FIFO, the MessageDeduplicationId; None = FIFO "
-        "deduplicates by body content",
+        "as a message attribute and, on FIFO, the MessageDeduplicationId, before the scheme's "
+        "own (GitHub's X-GitHub-Delivery, Standard Webhooks' webhook-id or Svix's svix-id, "
+        "Shopify's X-Shopify-Webhook-Id); None = the scheme's, else FIFO deduplicates by body content",
     )
     forward_headers: tuple[str, ...] = Field(
         default=(),
         description="further request headers copied to SQS message attributes when present "
-        "(at most 10 attributes in all); none",
+        "(8 headers in all with processing, 9 without: the stack uses the rest of SQS's 10); none",
+    )
+    throttle_rate_limit: float | None = Field(
+        default=None,
+        gt=0,
+        le=10000,
+        description="steady requests per second this source's route accepts before answering "
+        "429; None = 100 for providers that retry a 429 for hours (stripe, shopify, mailgun, "
+        "standard-webhooks), else 1000 (GitHub never retries, Slack for 5 minutes, unknown "
+        "senders may not)",
+    )
+    throttle_burst_limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=5000,
+        description="requests this source's route accepts at once above the rate; None = 200, "
+        "or 2000 where the rate defaults to 1000",
     )
     max_receive_count: int = Field(
         default=5, ge=1, le=1000, description="receives before a message moves to the DLQ; 5"
@@ -319,6 +412,14 @@ class WebhookSource(BaseModel):
         ge=60,
         le=14 * 86400,
         description="how long the DLQ keeps a failed message; 14 days (the SQS maximum)",
+    )
+    rejected_retention_seconds: int = Field(
+        default=14 * 86400,
+        ge=60,
+        le=14 * 86400,
+        description="with processing: how long the rejected queue keeps a delivery whose "
+        "signature check failed, byte for byte with its headers and the reason, for an operator "
+        "to read and resend; 14 days (the SQS maximum)",
     )
     visibility_timeout_seconds: int | None = Field(
         default=None,
@@ -336,9 +437,10 @@ class WebhookSource(BaseModel):
         default=None,
         ge=1024,
         le=SQS_MAX_MESSAGE_BYTES,
-        description="largest body the queue accepts (larger ones get 413); None = 256 KiB, or "
-        "128 KiB with processing (room for the record and its JSON escaping in Step Functions' "
-        "256 KiB input)",
+        description="largest message the queue accepts, body and forwarded headers together "
+        "(SQS counts both; larger ones get 413); None = 256 KiB, or with processing 126,976 "
+        f"bytes, at most {PROCESSING_BODY_BYTES}: room for the record and its worst JSON "
+        "escaping in Step Functions' 256 KiB input",
     )
 
     @property
@@ -346,11 +448,15 @@ class WebhookSource(BaseModel):
         return self.path if self.path is not None else f"/webhooks/{self.name}"
 
     @property
-    def delivery_header(self) -> str | None:
-        """The delivery id header: the prop, else the one the scheme's provider sends."""
-        if self.delivery_id_header is not None or self.processing is None:
-            return self.delivery_id_header
-        return default_delivery_id_header(self.processing.scheme)
+    def delivery_headers(self) -> tuple[str, ...]:
+        """The headers that may name a delivery, first present wins: the prop, then those the
+        scheme's provider sends (Svix sends svix-id where others send webhook-id)."""
+        own = (self.delivery_id_header,) if self.delivery_id_header else ()
+        scheme = default_delivery_id_headers(self.processing.scheme) if self.processing else ()
+        seen: dict[str, str] = {}
+        for header in own + scheme:
+            seen.setdefault(header.lower(), header)
+        return tuple(seen.values())
 
     @property
     def signature_headers(self) -> tuple[str, ...]:
@@ -363,16 +469,40 @@ class WebhookSource(BaseModel):
         """Headers forwarded as message attributes: delivery id, the signature scheme's, then
         forward_headers, without duplicates (header names are case-insensitive)."""
         seen: dict[str, str] = {}
-        delivery = (self.delivery_header,) if self.delivery_header else ()
-        for header in delivery + self.signature_headers + self.forward_headers:
+        for header in self.delivery_headers + self.signature_headers + self.forward_headers:
             seen.setdefault(header.lower(), header)
         return tuple(seen.values())
+
+    @property
+    def max_forwarded_headers(self) -> int:
+        reserved = RECEIVED_AT_ATTRIBUTES + (REJECTED_REASON_ATTRIBUTES if self.processing else 0)
+        return SQS_MAX_MESSAGE_ATTRIBUTES - reserved
 
     @property
     def max_message_bytes(self) -> int:
         if self.max_body_bytes is not None:
             return self.max_body_bytes
-        return PROCESSING_BODY_BYTES if self.processing is not None else STEP_FUNCTIONS_INPUT_BYTES
+        return PROCESSING_BODY_BYTES if self.processing is not None else INGEST_BODY_BYTES
+
+    @property
+    def pipe_batch_size(self) -> int:
+        """Records per workflow execution (see Processing.batch_size)."""
+        assert self.processing is not None
+        if self.processing.batch_size is not None:
+            return self.processing.batch_size
+        if not self.fifo:
+            return DEFAULT_BATCH_SIZE
+        fits = self.processing.workflow_timeout_seconds // self.processing.record_worst_case_seconds
+        return max(1, min(SQS_UNWINDOWED_BATCH_MAX, fits))
+
+    @property
+    def throttle(self) -> tuple[float, int]:
+        """(rate, burst) of this source's route: the props, else the provider's default."""
+        rate, burst = throttle_defaults(self.processing.scheme if self.processing else None)
+        return (
+            self.throttle_rate_limit if self.throttle_rate_limit is not None else rate,
+            self.throttle_burst_limit if self.throttle_burst_limit is not None else burst,
+        )
 
     @property
     def visibility_timeout(self) -> int:
@@ -435,19 +565,27 @@ class WebhookSource(BaseModel):
             )
         if self.group_id_field:
             _check_group_field(self.model, self.group_id_field)
-        if len(self.attribute_headers) > SQS_MAX_MESSAGE_ATTRIBUTES:
+        if len(self.attribute_headers) > self.max_forwarded_headers:
             raise ValueError(
                 f"{len(self.attribute_headers)} forwarded headers {list(self.attribute_headers)} "
                 f"(delivery id, signature scheme and forward_headers) exceed the "
-                f"{SQS_MAX_MESSAGE_ATTRIBUTES} message attributes SQS allows: forward fewer headers"
+                f"{self.max_forwarded_headers} SQS message attributes left for headers (SQS allows "
+                f"{SQS_MAX_MESSAGE_ATTRIBUTES}; the stack adds the receipt time"
+                f"{' and, on a rejected copy, the reason' if self.processing else ''}): forward fewer headers"
+            )
+        rate, burst = self.throttle
+        if burst < rate:
+            raise ValueError(
+                f"throttle_burst_limit={burst} is below throttle_rate_limit={rate:g} of source "
+                f"{self.name!r}: the burst must hold at least one second of the rate"
             )
         if self.processing is not None:
             self._check_pipeline(self.processing)
-            if self.max_body_bytes is not None and self.max_body_bytes > STEP_FUNCTIONS_INPUT_BYTES:
+            if self.max_body_bytes is not None and self.max_body_bytes > PROCESSING_BODY_BYTES:
                 raise ValueError(
                     f"max_body_bytes={self.max_body_bytes} with processing: the workflow takes at most "
-                    f"{STEP_FUNCTIONS_INPUT_BYTES} bytes of input, so such a body could never be "
-                    "processed; lower max_body_bytes"
+                    f"{STEP_FUNCTIONS_INPUT_BYTES} bytes of input per record, and a body of quotes or "
+                    f"backslashes doubles in it; use at most {PROCESSING_BODY_BYTES}"
                 )
         if self.retention_seconds < self.visibility_timeout:
             raise ValueError(
@@ -466,7 +604,7 @@ class WebhookSource(BaseModel):
         return self
 
     def _check_pipeline(self, processing: Processing) -> None:
-        if self.fifo and processing.batch_size > SQS_UNWINDOWED_BATCH_MAX:
+        if self.fifo and self.pipe_batch_size > SQS_UNWINDOWED_BATCH_MAX:
             raise ValueError(
                 f"batch_size={processing.batch_size} on a FIFO source: a FIFO batch holds at most "
                 f"{SQS_UNWINDOWED_BATCH_MAX} records; lower batch_size"
@@ -480,6 +618,21 @@ class WebhookSource(BaseModel):
             raise ValueError(
                 f"max_concurrency={processing.max_concurrency} on a FIFO source: records are handled "
                 "one at a time to keep their order; leave max_concurrency unset"
+            )
+        batch, concurrency = self.pipe_batch_size, processing.concurrency(self.fifo)
+        rounds = -(-batch // concurrency)
+        per_record = processing.record_worst_case_seconds
+        if rounds * per_record > processing.workflow_timeout_seconds:
+            # Records beyond max_concurrency wait for a free slot; FIFO runs them one by one.
+            fits = max(1, processing.workflow_timeout_seconds // per_record) * concurrency
+            how = "one after another (FIFO keeps order)" if self.fifo else f"{concurrency} at a time (max_concurrency)"
+            raise ValueError(
+                f"workflow_timeout_seconds={processing.workflow_timeout_seconds} cannot hold a batch "
+                f"of batch_size={batch} records run {how}: {rounds} round(s) of up to {per_record} s "
+                f"each ({processing._record_budget_text()}) take {rounds * per_record} s; lower "
+                f"batch_size to {fits}, raise workflow_timeout_seconds (at most {EXPRESS_MAX_SECONDS})"
+                + ("" if self.fifo else ", or raise max_concurrency")
+                + ", or lower the Lambda timeouts"
             )
         worst = processing.pipe_worst_case_seconds
         if self.visibility_timeout_seconds is not None and self.visibility_timeout_seconds < worst:
@@ -511,13 +664,21 @@ class WebhookIngestProps(BaseModel):
         default=100.0,
         gt=0,
         le=10000,
-        description="steady requests per second the stage accepts before answering 429; 100",
+        description="steady requests per second a method of the stage accepts before answering "
+        "429, for methods without their own (every source's route has its own: "
+        "WebhookSource.throttle_rate_limit); 100",
     )
     throttle_burst_limit: int = Field(
-        default=200, ge=1, le=5000, description="requests the stage accepts at once above the rate; 200"
+        default=200,
+        ge=1,
+        le=5000,
+        description="requests a method of the stage accepts at once above the rate, for methods "
+        "without their own; 200",
     )
     access_log_retention_days: int = Field(
-        default=90, description="days the stage's JSON access log is kept; 90"
+        default=90,
+        description="days the stage's JSON access log and its execution log (a log group the "
+        "stack creates, so API Gateway does not create one without retention) are kept; 90",
     )
     execution_log_level: Literal["OFF", "ERROR", "INFO"] = Field(
         default="ERROR",
@@ -662,7 +823,10 @@ class WebhookIngestProps(BaseModel):
         for source in self.sources:
             if source.processing is not None:
                 pipeline_names(self.name, source.name).check()
-            for queue_name in queue_names(self.name, source):
+            names = queue_names(self.name, source)
+            if source.processing is not None:
+                names += (rejected_queue_name(self.name, source),)
+            for queue_name in names:
                 if len(queue_name) > SQS_QUEUE_NAME_MAX:
                     raise ValueError(
                         f"queue name {queue_name!r} is {len(queue_name)} characters, SQS allows "
@@ -682,6 +846,17 @@ def queue_names(prefix: str, source: WebhookSource) -> tuple[str, str]:
     """Names of a source's queue and DLQ (a FIFO queue's name must end in .fifo)."""
     suffix = ".fifo" if source.fifo else ""
     return f"{prefix}-{source.name}{suffix}", f"{prefix}-{source.name}-dlq{suffix}"
+
+
+def rejected_queue_name(prefix: str, source: WebhookSource) -> str:
+    """Name of a source's rejected queue: FIFO when the source is, so a kept delivery keeps
+    its group and goes back to its queue in order."""
+    return f"{prefix}-{source.name}-rejected{'.fifo' if source.fifo else ''}"
+
+
+def throttle_defaults(scheme: str | None) -> tuple[float, int]:
+    """(rate, burst) a source gets when its throttle props are unset."""
+    return RETRYING_THROTTLE if scheme in RETRYING_SCHEMES else NON_RETRYING_THROTTLE
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""SQS: a source's queue and its dead-letter queue, encrypted, TLS-only, with redrive."""
+"""SQS: a source's queue, its dead-letter queue and (with processing) its rejected queue,
+encrypted, TLS-only, with redrive."""
 
 from __future__ import annotations
 
@@ -11,13 +12,20 @@ from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedr
 from constructs import Construct
 
 from . import policies
-from .props import WebhookSource, queue_names
+from .props import WebhookSource, queue_names, rejected_queue_name
+
+
+# Room on a rejected queue for the reason attribute beside what the source queue holds.
+REJECTED_COPY_ALLOWANCE_BYTES = 1024
 
 
 class WebhookQueue(Construct):
-    """The queue a source's deliveries land in, and the DLQ they move to after N receives.
+    """The queue a source's deliveries land in, the DLQ they move to after N receives, and,
+    for a source with processing, the rejected queue where the workflow keeps every delivery
+    whose signature check failed.
 
-    Public attributes: `queue`, `dead_letter_queue` (the `SqsQueue` resources).
+    Public attributes: `queue`, `dead_letter_queue`, `rejected_queue` (the `SqsQueue`
+    resources; `rejected_queue` is None without processing).
     """
 
     def __init__(
@@ -80,7 +88,25 @@ class WebhookQueue(Construct):
             queue_url=self.dead_letter_queue.url,
             redrive_allow_policy=json.dumps(policies.redrive_allow_policy([self.queue.arn])),
         )
-        for label, queue in (("QueuePolicy", self.queue), ("DeadLetterQueuePolicy", self.dead_letter_queue)):
+        self.rejected_queue: SqsQueue | None = None
+        if source.processing is not None:
+            self.rejected_queue = SqsQueue(
+                self,
+                "RejectedQueue",
+                name=rejected_queue_name(prefix, source),
+                message_retention_seconds=source.rejected_retention_seconds,
+                # The kept copy is the delivery plus one attribute, the reason.
+                max_message_size=source.max_message_bytes + REJECTED_COPY_ALLOWANCE_BYTES,
+                **encryption,
+                # FIFO: the workflow sends each kept copy with its SQS messageId as the
+                # deduplication id, so content-based deduplication stays off.
+                **fifo,
+                tags=tags or None,
+            )
+        guarded = [("QueuePolicy", self.queue), ("DeadLetterQueuePolicy", self.dead_letter_queue)]
+        if self.rejected_queue is not None:
+            guarded.append(("RejectedQueuePolicy", self.rejected_queue))
+        for label, queue in guarded:
             SqsQueuePolicy(
                 self,
                 label,

@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["VERIFIER_DIR", "PROCESSOR_DIR", "schemes", "scheme_headers", "default_delivery_id_header"]
+__all__ = [
+    "VERIFIER_DIR",
+    "PROCESSOR_DIR",
+    "schemes",
+    "scheme_headers",
+    "default_delivery_id_headers",
+    "received_at_attribute",
+    "rejected_reason_attribute",
+]
 
 LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 VERIFIER_DIR = LAMBDA_SRC / "verifier"
@@ -46,7 +54,17 @@ def scheme_headers(scheme: str) -> tuple[str, ...]:
     return tuple(table[scheme])
 
 
-def default_delivery_id_header(scheme: str) -> str | None:
-    """The header in which the provider names each delivery, if it has one."""
-    table: Mapping[str, str | None] = _signatures().DELIVERY_ID_HEADERS
-    return table.get(scheme)
+def default_delivery_id_headers(scheme: str) -> tuple[str, ...]:
+    """The headers in which the provider names each delivery (first present wins), if any."""
+    table: Mapping[str, tuple[str, ...]] = _signatures().DELIVERY_ID_HEADERS
+    return tuple(table.get(scheme, ()))
+
+
+def received_at_attribute() -> str:
+    """The message attribute carrying when API Gateway received the request."""
+    return str(_signatures().RECEIVED_AT_ATTRIBUTE)
+
+
+def rejected_reason_attribute() -> str:
+    """The message attribute carrying why a kept delivery was rejected."""
+    return str(_signatures().REJECTED_REASON_ATTRIBUTE)

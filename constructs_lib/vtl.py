@@ -8,14 +8,41 @@ Why the request template looks the way it does:
   `MessageBody=$input.body` raw: a body holding `&`, `+` or `=` is then cut or altered.
 - `MessageBody` is the request body and nothing else, so the bytes a provider signed reach the
   verifier unchanged (the CDK article wraps it in JSON and breaks every signature).
+- Headers come from the request's headers only. `$input.params('X')` searches the path, then
+  the query string, then the headers ("API Gateway mapping template and access logging
+  variable reference": "$input.params(x) Returns the value of a method request parameter from
+  the path, query string, or header value (searched in that order)"), so `?X-GitHub-Delivery=`
+  would set the deduplication id and shadow forwarded attributes. The template reads
+  `$input.params().header`, the map of headers alone, and matches names without regard to
+  case (HTTP/2 clients send them in lower case): it walks the map's names with `matches('(?i)..')`
+  (API Gateway's Velocity runs Java's String methods), then, should that find nothing, asks
+  the map by name (LocalStack's map matches names case-insensitively but offers no `keySet`).
 - Headers travel as message attributes, each only when the request carries it: SQS refuses an
   attribute with an empty value, and a refused `SendMessage` would turn a missing optional
   header into a failed delivery.
-- FIFO: `MessageGroupId` comes from a body field with a constant fallback (SQS refuses an empty
-  group id); `MessageDeduplicationId` is the provider's delivery id when the header is present.
-  It is never `$context.requestId`: every provider retry has a new request id, which would
-  defeat deduplication of exactly the duplicates that matter. Without the header the queue's
-  content-based deduplication applies.
+- `webhook.received_at` (a Number attribute) is `$context.requestTimeEpoch`, when API Gateway
+  received the request, in epoch milliseconds; the verifier measures the replay window from
+  it. No request can set or shadow it: its name holds a '.', which no header name may.
+- An empty body is refused, not queued as something else. API Gateway hands a template `{}`
+  for it (and validates it as `{}`), and neither the template nor the validator can tell it
+  from a body that is exactly `{}`: the request's Content-Length is not among the headers a
+  template sees (LocalStack drops it as AWS does). So a body of `{}` is refused too; it
+  carries nothing to process, and no provider we know sends it. The template asks SQS for an
+  action that does not exist (`EMPTY_BODY_ACTION`), SQS refuses it with `InvalidAction`, and
+  the error template answers 400. There is no message SQS could store for an empty body
+  (SendMessage refuses one).
+- FIFO: `MessageGroupId` comes from a body field and `MessageDeduplicationId` from the
+  provider's delivery id header, the first present of `dedup_id_headers`. SQS takes for either
+  only 1-128 characters from `!` to `~`, and refuses the whole message otherwise; a field or a
+  header may hold anything. So both are URL-encoded first (`$util.urlEncode` yields only
+  letters, digits and `.-*_+%~`, and different values stay different). A group id over 128
+  characters is cut to 128: two long values that share their first 128 characters then share
+  a group, which orders them together and loses nothing. A deduplication id over 128 is never
+  cut (two deliveries would merge and one be dropped): the request id is used instead, so a
+  retry of that delivery may be queued twice, never lost. A missing or empty group field takes
+  `group_id_fallback`. Without a delivery id header the queue's content-based deduplication
+  applies. The id is never `$context.requestId` otherwise: every provider retry has a new
+  request id, which would defeat deduplication of exactly the duplicates that matter.
 - The whole template renders to a single line: Velocity keeps the newlines of a template in
   its output, and a stray newline would become part of the last form value.
 - Attribute indexes use the formal reference `${i}`: in `$i.Name` Velocity would look for a
@@ -33,7 +60,18 @@ __all__ = [
     "failure_response_template",
     "client_error_response_template",
     "json_path",
+    "RECEIVED_AT_ATTRIBUTE",
+    "EMPTY_BODY_ACTION",
+    "SQS_ID_MAX",
 ]
+
+# The attribute carrying when API Gateway received the request (the verifier's
+# signatures.RECEIVED_AT_ATTRIBUTE; tests hold the two equal).
+RECEIVED_AT_ATTRIBUTE = "webhook.received_at"
+# An SQS action that does not exist: what the template asks for when the body is empty.
+EMPTY_BODY_ACTION = "WebhookBodyIsEmpty"
+# SQS: MessageGroupId and MessageDeduplicationId are 1-128 characters.
+SQS_ID_MAX = 128
 
 
 @dataclass(frozen=True)
@@ -44,7 +82,8 @@ class SendMessageSpec:
     fifo: bool = False
     group_id_path: str | None = None  # dotted body path, e.g. "data.type"
     group_id_fallback: str = "default"
-    dedup_id_header: str | None = None
+    # Headers naming the delivery; the first one present deduplicates (FIFO only).
+    dedup_id_headers: tuple[str, ...] = ()
 
 
 def _vtl_string(value: str) -> str:
@@ -55,39 +94,84 @@ def _vtl_string(value: str) -> str:
     return "'" + value + "'"
 
 
+def _header_name(name: str) -> str:
+    # The name goes into a regular expression and a literal: letters, digits and '-' only.
+    if not name or not all(c.isascii() and (c.isalnum() or c == "-") for c in name):
+        raise ValueError(f"{name!r} is not a header name this template can match: use letters, digits and '-'")
+    return name
+
+
 def json_path(dotted: str) -> str:
     """JSONPath for `$input.path`: `data.type` becomes `$.data.type`."""
     return "$." + dotted
 
 
+def _header_lookups(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """Velocity that sets one variable per header name (case-insensitive, headers only; "" when
+    absent), and the variable of each name."""
+    if not names:
+        return "", {}
+    variables = {name.lower(): f"$h{index}" for index, name in enumerate(dict.fromkeys(n.lower() for n in names))}
+    canonical = {name.lower(): name for name in names}
+    parts = ["#set($hs = $input.params().header)"]
+    parts += [f'#set({var} = "")' for var in variables.values()]
+    branches = "#else".join(
+        f"if($n.matches({_vtl_string('(?i)' + _header_name(canonical[key]))}))#set({var} = \"$!hs.get($n)\")"
+        for key, var in variables.items()
+    )
+    parts.append("#foreach($n in $hs.keySet())#" + branches + "#end#end")
+    parts += [
+        f'#if({var} == "")#set({var} = "$!hs.get({_vtl_string(canonical[key])})")#end' for key, var in variables.items()
+    ]
+    return "".join(parts), {canonical[key]: var for key, var in variables.items()}
+
+
 def send_message_template(spec: SendMessageSpec) -> str:
-    parts = ["Action=SendMessage&MessageBody=$util.urlEncode($input.body)"]
-    if spec.attribute_headers:
-        parts.append("#set($i = 0)")
+    if spec.fifo and not spec.group_id_path:
+        raise ValueError("a FIFO template needs group_id_path")
+    dedup = spec.dedup_id_headers if spec.fifo else ()
+    lookups, var = _header_lookups((*spec.attribute_headers, *dedup))
+    parts = [lookups]
+    message = ["Action=SendMessage&MessageBody=$util.urlEncode($input.body)", "#set($i = 0)"]
     for header in spec.attribute_headers:
-        parts.append(
-            f"#set($h = \"$!input.params({_vtl_string(header)})\")"
-            '#if($h != "")#set($i = $i + 1)'
+        value = var[next(n for n in var if n.lower() == header.lower())]
+        message.append(
+            f'#if({value} != "")#set($i = $i + 1)'
             f"&MessageAttribute.${{i}}.Name={header}"
             "&MessageAttribute.${i}.Value.DataType=String"
-            "&MessageAttribute.${i}.Value.StringValue=$util.urlEncode($h)"
+            f"&MessageAttribute.${{i}}.Value.StringValue=$util.urlEncode({value})"
             "#end"
         )
+    message.append(
+        "#set($i = $i + 1)"
+        f"&MessageAttribute.${{i}}.Name={RECEIVED_AT_ATTRIBUTE}"
+        "&MessageAttribute.${i}.Value.DataType=Number"
+        "&MessageAttribute.${i}.Value.StringValue=$context.requestTimeEpoch"
+    )
     if spec.fifo:
-        if not spec.group_id_path:
-            raise ValueError("a FIFO template needs group_id_path")
+        assert spec.group_id_path is not None
         # `#set` with a null right-hand side leaves the variable as it was, so $g starts empty.
-        parts.append(
+        message.append(
             '#set($g = "")'
             f"#set($g = $input.path({_vtl_string(json_path(spec.group_id_path))}))"
-            f'#if("$!g" == "")#set($g = {_vtl_string(spec.group_id_fallback)})#end'
-            '&MessageGroupId=$util.urlEncode("$g")'
+            '#set($g = "$!g")'
+            f'#if($g == "")#set($g = {_vtl_string(spec.group_id_fallback)})'
+            f"#{{else}}#set($g = $util.urlEncode($g))#if($g.length() > {SQS_ID_MAX})#set($g = $g.substring(0, {SQS_ID_MAX}))#end#end"
+            "&MessageGroupId=$util.urlEncode($g)"
         )
-        if spec.dedup_id_header:
-            parts.append(
-                f"#set($d = \"$!input.params({_vtl_string(spec.dedup_id_header)})\")"
-                '#if($d != "")&MessageDeduplicationId=$util.urlEncode($d)#end'
+        if dedup:
+            first = '#set($d = "")' + "".join(
+                f'#if($d == "")#set($d = {var[next(n for n in var if n.lower() == h.lower())]})#end' for h in dedup
             )
+            message.append(
+                first + '#if($d != "")#set($d = $util.urlEncode($d))'
+                f"#if($d.length() > {SQS_ID_MAX})#set($d = $context.requestId)#end"
+                "&MessageDeduplicationId=$util.urlEncode($d)#end"
+            )
+    parts.append(
+        # `#{else}`: followed by a letter, a bare `#else` would read as a directive `#elseAction`.
+        f'#if($input.body == "{{}}")Action={EMPTY_BODY_ACTION}#{{else}}' + "".join(message) + "#end"
+    )
     return "".join(parts)
 
 
@@ -100,12 +184,16 @@ def success_response_template() -> str:
 # InvalidParameterValue: larger than the queue's MaximumMessageSize; InvalidMessageContents:
 # characters SQS does not store (SQS API reference, SendMessage errors).
 REFUSED_BODY_ERRORS = ("InvalidParameterValue", "InvalidMessageContents")
+# What SQS answers to EMPTY_BODY_ACTION (SQS API reference, common errors: "InvalidAction: The
+# action or operation requested is invalid").
+EMPTY_BODY_ERROR = "InvalidAction"
 
 
 def client_error_response_template() -> str:
-    """SQS answered 4xx: 413 when it refused this very body, else the failure answer (with the
-    integration response's own status, 502). An engine that ignored the override would still
-    tell the provider to retry rather than to give up.
+    """SQS answered 4xx: 413 when it refused this very body, 400 when the template refused an
+    empty body (see EMPTY_BODY_ACTION), else the failure answer (with the integration
+    response's own status, 502). An engine that ignored the override would still tell the
+    provider to retry rather than to give up.
     """
     condition = " || ".join(f'$code == "{code}"' for code in REFUSED_BODY_ERRORS)
     return (
@@ -117,6 +205,9 @@ def client_error_response_template() -> str:
         '{"message": "The webhook was not queued: the queue refused its body (larger than the '
         'queue accepts, or holding characters SQS does not store). Sending it again will not help.", '
         '"requestId": "$context.requestId"}'
+        f'#elseif($code == "{EMPTY_BODY_ERROR}")'
+        "#set($context.responseOverride.status = 400)"
+        '{"message": "Invalid request body", "errors": "the body is empty", "requestId": "$context.requestId"}'
         "#else" + failure_response_template() + "#end"
     )
 

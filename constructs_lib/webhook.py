@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cdktf import TerraformOutput
+from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
+from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from constructs import Construct
 
 from . import policies
@@ -28,7 +30,7 @@ class WebhookIngest(Construct):
     `props` is a `WebhookIngestProps` or a dict of its fields; it is checked in full before
     any resource is created. Public attributes:
       `api` (WebhookApi: `rest_api`, `role`, `deployment`, `stage`),
-      `queues` (source name -> WebhookQueue: `queue`, `dead_letter_queue`),
+      `queues` (source name -> WebhookQueue: `queue`, `dead_letter_queue`, `rejected_queue`),
       `pipelines` (source name -> WebhookPipeline, for sources with `processing`: `secret_arn`,
       `verifier`, `processor`, `state_machine`, `pipe`, their roles and log groups),
       `queue` / `dead_letter_queue` (those of the first source, for the common single-source case),
@@ -75,23 +77,31 @@ class WebhookIngest(Construct):
             queue_key_arn=self.queue_key_arn,
             log_key_arn=self.log_key_arn,
         )
-        self.pipelines: dict[str, WebhookPipeline] = {
-            source.name: WebhookPipeline(
+        # The service roles' trust names their state machine and pipe by ARN. Partition and
+        # account come from the API role's ARN, not the queue's: a queue key's policy names the
+        # pipe and workflow roles, so the roles must not wait for the queue that waits for the
+        # key. An IAM ARN has no region; the provider's region does (a data source read at plan
+        # time, `id` in provider 5.x and 6.x alike).
+        processed = [source for source in p.sources if source.processing is not None]
+        region = DataAwsRegion(self, "Region").id if processed else ""
+        self.pipelines: dict[str, WebhookPipeline] = {}
+        for source in processed:
+            pair = self.queues[source.name]
+            assert pair.rejected_queue is not None
+            self.pipelines[source.name] = WebhookPipeline(
                 self,
                 f"Pipeline-{source.name}",
                 prefix=p.name,
                 source=source,
-                queue=self.queues[source.name].queue,
+                queue=pair.queue,
+                rejected_queue=pair.rejected_queue,
                 tags=p.tags,
-                # From the API role's ARN, not the queue's: a queue key's policy names the pipe
-                # role, so the role must not wait for the queue that waits for the key.
+                partition=arn_part(self.api.role.arn, PARTITION),
+                region=region,
                 account=arn_part(self.api.role.arn, ACCOUNT),
                 queue_key_arn=self.queue_key_arn,
                 log_key_arn=self.log_key_arn,
             )
-            for source in p.sources
-            if source.processing is not None
-        }
         if self.queue_key is not None:
             role_arn = self.api.role.arn
             self.queue_key.set_policy(
@@ -100,6 +110,7 @@ class WebhookIngest(Construct):
                     arn_part(role_arn, ACCOUNT),
                     sender_role_arns=[role_arn],
                     receiver_role_arns=[pipeline.pipe_role.arn for pipeline in self.pipelines.values()],
+                    keeper_role_arns=[pipeline.workflow_role.arn for pipeline in self.pipelines.values()],
                 )
             )
         self._alarms()
@@ -138,6 +149,7 @@ class WebhookIngest(Construct):
                 source=source.name,
                 queue_name=pair.queue.name,
                 dlq_name=pair.dead_letter_queue.name,
+                rejected_queue_name=pair.rejected_queue.name if pair.rejected_queue else None,
                 state_machine_arn=pipeline.state_machine.arn if pipeline else None,
                 pipe_name=pipeline.pipe.name if pipeline else None,
             )
@@ -175,6 +187,17 @@ class WebhookIngest(Construct):
                 f"Secrets Manager secret with the {source.name} signing secret (set its value)",
             )
             values["pipe_arn"] = (pipeline.pipe.arn, f"ARN of the pipe from the {source.name} queue")
+            rejected = pair.rejected_queue
+            assert rejected is not None
+            values["rejected_queue_url"] = (
+                rejected.url,
+                f"URL of the {source.name} rejected queue: deliveries whose signature check failed, "
+                f"kept {source.rejected_retention_seconds // 86400 or 1} day(s)",
+            )
+            values["rejected_queue_arn"] = (
+                rejected.arn,
+                f"ARN of the {source.name} rejected queue (make redrive REJECTED_ARN=... QUEUE_ARN=...)",
+            )
         for key, (value, description) in values.items():
             output = TerraformOutput(self, f"{source.name}-{key}", value=value, description=description)
             # Output names are what `terraform output` users type: keep them short and stable.

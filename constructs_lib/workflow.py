@@ -18,9 +18,12 @@ execution itself fails, Pipes treats the whole batch as failed.
                    any other failure -> Failed (an infrastructure fault: retry later)
       IsValid    valid == true -> Process; valid == false -> Rejected; anything else -> Failed
       Process    the user's Lambda, or their states in a one-branch Parallel, with
-                   {"messageId", "deliveryId", "event"}; failure after retries -> Failed
+                   {"messageId", "deliveryId", "event", "body"}; failure after retries -> Failed
       Processed  {"outcome": "processed"}
-      Rejected   {"outcome": "rejected"}: consumed, never retried (its input holds the reason)
+      Rejected   SQS SendMessage of the record to the source's rejected queue: the raw body, its
+                   attributes and the reason (the verdict carries them), so an operator can read
+                   it and send it back; {"outcome": "rejected"}. Consumed, never retried as a
+                   delivery; a send that fails after retries -> Failed (the record stays queued)
       Failed     {"itemIdentifier": messageId}
     AnyFailed       is an itemIdentifier among the outcomes?
     ReportFailures  {"batchItemFailures": <the outcomes that have an itemIdentifier>}
@@ -36,11 +39,15 @@ Why it is built this way:
   failures are constants, so the serialized outcomes hold "itemIdentifier" only if some
   record failed.
 - A verifier whose result lacks one of its documented fields (valid, reason, deliveryId,
-  event) fails the execution (States.Runtime cannot be caught): the whole batch returns to
+  event, body, rejected) fails the execution (States.Runtime cannot be caught): the whole batch returns to
   the queue, nothing is lost, and the failed-executions alarm fires.
 - `ordered=True` (FIFO queues): records run one at a time in batch order and a failure is not
   caught, so the execution fails and the whole batch returns in order. Reporting one failed
-  record would let later records of its message group be processed before it.
+  record would let later records of its message group be processed before it. The rejected
+  queue is FIFO too: a kept record keeps its group, and its SQS messageId deduplicates the
+  copy should the same record be judged twice.
+- Nothing rejected is deleted unkept: the record leaves the source queue only when the
+  execution reports it done, which for a rejected record is after SendMessage succeeded.
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ TRANSIENT_LAMBDA_ERRORS = (
     "Lambda.TooManyRequestsException",
 )
 
+SQS_SEND_MESSAGE = "arn:aws:states:::sqs:sendMessage"
 RECORDS = "Records"
 VERIFY = "Verify"
 IS_VALID = "IsValid"
@@ -137,6 +145,7 @@ def _process_payload() -> dict[str, Any]:
         "messageId.$": "$.messageId",
         "deliveryId.$": "$.message.deliveryId",
         "event.$": "$.message.event",
+        "body.$": "$.message.body",
     }
 
 
@@ -151,6 +160,8 @@ def _verify_state(function_arn: str, retry: LambdaRetry, catch: bool) -> dict[st
             "reason.$": "$.Payload.reason",
             "deliveryId.$": "$.Payload.deliveryId",
             "event.$": "$.Payload.event",
+            "body.$": "$.Payload.body",
+            "rejected.$": "$.Payload.rejected",
         },
         "ResultPath": "$.message",
         "Retry": [retry.retrier()],
@@ -201,6 +212,32 @@ def _process_state(process: str | Mapping[str, Any], retry: LambdaRetry, catch: 
     state["ResultPath"] = None
     state["Next"] = PROCESSED
     if catch:
+        state["Catch"] = _catch_to_failed()
+    return state
+
+
+def _rejected_state(queue_url: str, retry: LambdaRetry, ordered: bool) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "QueueUrl": queue_url,
+        "MessageBody.$": "$.message.body",
+        "MessageAttributes.$": "$.message.rejected.MessageAttributes",
+    }
+    if ordered:
+        parameters["MessageGroupId.$"] = "$.message.rejected.MessageGroupId"
+        parameters["MessageDeduplicationId.$"] = "$.messageId"
+    retrier = {**retry.retrier(), "ErrorEquals": ["States.TaskFailed"]}
+    state: dict[str, Any] = {
+        "Type": "Task",
+        "Comment": "Keep the delivery, byte for byte with its attributes and the reason, where an "
+        "operator can read it and send it back; never retried as a delivery.",
+        "Resource": SQS_SEND_MESSAGE,
+        "Parameters": parameters,
+        # A constant outcome: the record's own text must not reach the failure search below.
+        "ResultSelector": {"outcome": "rejected"},
+        "Retry": [retrier],
+        "End": True,
+    }
+    if not ordered:
         state["Catch"] = _catch_to_failed()
     return state
 
@@ -272,6 +309,7 @@ def webhook_workflow(
     verify_function_arn: str,
     process: str | Mapping[str, Any],
     *,
+    rejected_queue_url: str,
     max_concurrency: int | None = None,
     ordered: bool = False,
     retry: LambdaRetry = LambdaRetry(),
@@ -280,9 +318,12 @@ def webhook_workflow(
     """The state machine definition for a batch of webhook records from EventBridge Pipes.
 
     verify_function_arn: the verifier Lambda (ARN, or a Terraform reference to it).
-    process: the processing Lambda's ARN, invoked with {"messageId", "deliveryId", "event"};
+    process: the processing Lambda's ARN, invoked with {"messageId", "deliveryId", "event",
+        "body"} (`event` the parsed body, or null and `body` the raw text: see the verifier);
         or a sub-chain {"StartAt": ..., "States": {...}} that gets the same input, ends in End
         or Succeed states, and fails the record by raising or with a Fail state.
+    rejected_queue_url: the queue rejected deliveries are kept in (URL, or a Terraform
+        reference to it); FIFO when `ordered`.
     max_concurrency: records verified and processed at once; None = 10, or 1 when ordered.
     ordered: FIFO semantics, see the module docstring; False.
     retry: retry of transient Lambda errors for Verify and a Lambda Process; 3 retries, 1-4 s.
@@ -291,6 +332,8 @@ def webhook_workflow(
     """
     if not isinstance(verify_function_arn, str) or not verify_function_arn.strip():
         raise ValueError("verify_function_arn is empty: pass the verifier Lambda's ARN")
+    if not isinstance(rejected_queue_url, str) or not rejected_queue_url.strip():
+        raise ValueError("rejected_queue_url is empty: pass the URL of the queue rejected deliveries are kept in")
     check_process(process)
     if max_concurrency is None:
         max_concurrency = 1 if ordered else DEFAULT_MAX_CONCURRENCY
@@ -315,12 +358,7 @@ def webhook_workflow(
             IS_VALID: _is_valid_state(),
             PROCESS: _process_state(process, retry, catch),
             PROCESSED: {"Type": "Pass", "Result": {"outcome": "processed"}, "End": True},
-            REJECTED: {
-                "Type": "Pass",
-                "Comment": "Consumed, never retried: a forged or stale delivery stays invalid.",
-                "Result": {"outcome": "rejected"},
-                "End": True,
-            },
+            REJECTED: _rejected_state(rejected_queue_url, retry, ordered),
             FAILED: _failed_state(ordered),
         },
     }

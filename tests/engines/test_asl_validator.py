@@ -53,17 +53,20 @@ ROUTING_CHAIN = {
     },
 }
 
+REJECTED_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/acme-rejected"
 DEFINITIONS: dict[str, dict[str, Any]] = {
-    "lambda process": webhook_workflow(VERIFY_ARN, PROCESS_ARN),
-    "lambda process, ordered": webhook_workflow(VERIFY_ARN, PROCESS_ARN, ordered=True),
-    "store sub-chain": webhook_workflow(VERIFY_ARN, STORE_CHAIN),
-    "routing sub-chain, ordered": webhook_workflow(VERIFY_ARN, ROUTING_CHAIN, ordered=True),
+    "lambda process": webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL),
+    "lambda process, ordered": webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, ordered=True),
+    "store sub-chain": webhook_workflow(VERIFY_ARN, STORE_CHAIN, rejected_queue_url=REJECTED_URL),
+    "routing sub-chain, ordered": webhook_workflow(VERIFY_ARN, ROUTING_CHAIN, rejected_queue_url=REJECTED_URL, ordered=True),
     "unbounded concurrency, no retry": webhook_workflow(
-        VERIFY_ARN, PROCESS_ARN, max_concurrency=0, retry=LambdaRetry(max_attempts=0, jitter=False)
+        VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, max_concurrency=0, retry=LambdaRetry(max_attempts=0, jitter=False)
     ),
     # What the construct passes before Terraform resolves the ARNs.
     "terraform references": webhook_workflow(
-        "${aws_lambda_function.Verifier_Function_1A2B3C4D.arn}", "${TfToken[TOKEN.421]}"
+        "${aws_lambda_function.Verifier_Function_1A2B3C4D.arn}",
+        "${TfToken[TOKEN.421]}",
+        rejected_queue_url="${aws_sqs_queue.Source_RejectedQueue_1A2B3C4D.url}",
     ),
 }
 

@@ -38,12 +38,13 @@ def api_refs(stack: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", PROCESSING_STACKS)
-def test_a_processing_source_has_five_alarms_on_its_own_resources(synth: SynthOutput, name: str) -> None:
+def test_a_processing_source_has_six_alarms_on_its_own_resources(synth: SynthOutput, name: str) -> None:
     stack = synth.stack(name)
     (pipe,) = resources(stack, "aws_pipes_pipe").values()
     source_prefix = pipe["name"]  # "<name>-<source>", as the alarm names
-    queue = only_id(stack, "aws_sqs_queue", lambda q: "-dlq" not in q["name"])
+    queue = only_id(stack, "aws_sqs_queue", lambda q: "-dlq" not in q["name"] and "-rejected" not in q["name"])
     dlq = only_id(stack, "aws_sqs_queue", lambda q: "-dlq" in q["name"])
+    rejected = only_id(stack, "aws_sqs_queue", lambda q: "-rejected" in q["name"])
     machine = ref("aws_sfn_state_machine", only_id(stack, "aws_sfn_state_machine"), "arn")
     pipe_name = ref("aws_pipes_pipe", only_id(stack, "aws_pipes_pipe"), "name")
 
@@ -51,6 +52,8 @@ def test_a_processing_source_has_five_alarms_on_its_own_resources(synth: SynthOu
     assert {what: metric(alarm) for what, alarm in alarms.items()} == {
         "dlq-messages": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": ref("aws_sqs_queue", dlq, "name")}, "Maximum"),
         "oldest-message-age": ("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": ref("aws_sqs_queue", queue, "name")}, "Maximum"),
+        # Rejections as they happen (messages sent to the rejected queue), not its backlog.
+        "rejections": ("AWS/SQS", "NumberOfMessagesSent", {"QueueName": ref("aws_sqs_queue", rejected, "name")}, "Sum"),
         "executions-failed": ("AWS/States", "ExecutionsFailed", {"StateMachineArn": machine}, "Sum"),
         "executions-timed-out": ("AWS/States", "ExecutionsTimedOut", {"StateMachineArn": machine}, "Sum"),
         "pipe-failures": ("AWS/EventBridge/Pipes", "ExecutionFailed", {"PipeName": pipe_name}, "Sum"),

@@ -35,11 +35,11 @@ def test_by_default_aws_holds_the_keys_and_no_key_is_created(synth: SynthOutput,
         assert "kms_key_id" not in group
 
 
-def test_queues_and_dlq_use_the_created_key_and_only_it(synth: SynthOutput) -> None:
+def test_queues_dlq_and_rejected_queue_use_the_created_key_and_only_it(synth: SynthOutput) -> None:
     stack = synth.stack("github")
     key = ref("aws_kms_key", key_id(stack, "QueueKey"), "arn")
     queues = resources(stack, "aws_sqs_queue").values()
-    assert len(queues) == 2
+    assert len(queues) == 3
     for queue in queues:
         assert queue["kms_master_key_id"] == key
         assert queue["kms_data_key_reuse_period_seconds"] == 300
@@ -50,8 +50,8 @@ def test_every_log_group_uses_the_log_key(synth: SynthOutput) -> None:
     stack = synth.stack("github")
     key = ref("aws_kms_key", key_id(stack, "LogKey"), "arn")
     groups = resources(stack, "aws_cloudwatch_log_group")
-    # API access, verifier, processor, workflow, pipe.
-    assert len(groups) == 5
+    # API access and execution, verifier, processor, workflow, pipe.
+    assert len(groups) == 6
     assert {g["kms_key_id"] for g in groups.values()} == {key}
 
 
@@ -62,16 +62,20 @@ def test_created_keys_rotate_and_wait_the_longest_window_before_deletion(synth: 
         assert "policy" in key, "never AWS's default key policy"
 
 
-def test_the_queue_key_names_exactly_the_api_role_the_pipe_role_and_the_account(synth: SynthOutput) -> None:
+def test_the_queue_key_names_exactly_the_api_role_the_pipe_and_workflow_roles_and_the_account(synth: SynthOutput) -> None:
     stack = synth.stack("github")
     policy = json_document(resources(stack, "aws_kms_key")[key_id(stack, "QueueKey")]["policy"])
     # The API's two roles: the integration role, and the account's logging role (no key use).
     (api_role,) = [arn for arn in role_arns(stack, "apigateway.amazonaws.com") if "Api_Role_" in arn]
     (pipe_role,) = role_arns(stack, "pipes.amazonaws.com")
+    (workflow_role,) = role_arns(stack, "states.amazonaws.com")
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert set(by_sid) == {"AccountAdministersThroughIam", "ApiGatewaySends", "PipesReceive"}
+    assert set(by_sid) == {"AccountAdministersThroughIam", "ApiGatewaySends", "PipesReceive", "WorkflowsKeepRejected"}
     assert by_sid["ApiGatewaySends"]["Principal"] == {"AWS": [api_role]}
     assert by_sid["PipesReceive"]["Principal"] == {"AWS": [pipe_role]}
+    # The workflow encrypts the copies it keeps in the rejected queue, under the same key.
+    assert by_sid["WorkflowsKeepRejected"]["Principal"] == {"AWS": [workflow_role]}
+    assert by_sid["WorkflowsKeepRejected"]["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
     account = by_sid["AccountAdministersThroughIam"]["Principal"]["AWS"]
     # The account and partition come from the API role's own ARN: no data source needed.
     api_role_id = api_role.removeprefix("${aws_iam_role.").removesuffix(".arn}")

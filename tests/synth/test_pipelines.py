@@ -38,7 +38,14 @@ def role_for(stack: dict[str, Any], reference: str) -> str:
 
 
 def source_queue_id(stack: dict[str, Any]) -> str:
-    (queue_id,) = [k for k, q in resources(stack, "aws_sqs_queue").items() if "-dlq" not in q["name"]]
+    (queue_id,) = [
+        k for k, q in resources(stack, "aws_sqs_queue").items() if "-dlq" not in q["name"] and "-rejected" not in q["name"]
+    ]
+    return queue_id
+
+
+def rejected_queue_id(stack: dict[str, Any]) -> str:
+    (queue_id,) = [k for k, q in resources(stack, "aws_sqs_queue").items() if "-rejected" in q["name"]]
     return queue_id
 
 
@@ -62,7 +69,11 @@ def test_the_pipe_feeds_the_queue_to_the_express_workflow_synchronously(synth: S
     assert pipe["source"] == ref("aws_sqs_queue", source_queue_id(stack), "arn")
     assert pipe["target"] == ref("aws_sfn_state_machine", machine_id, "arn")
     assert pipe["target_parameters"] == {"step_function_state_machine_parameters": {"invocation_type": "REQUEST_RESPONSE"}}
-    assert pipe["source_parameters"]["sqs_queue_parameters"] == {"batch_size": 10, "maximum_batching_window_in_seconds": 0}
+    # users-standard: 10 records, 10 at once. github is FIFO: its records run one after
+    # another, and one verify + process (10 + 30 s, 2 x 7 s of retry waits) fits the 60 s
+    # workflow timeout once, so a batch is one record.
+    batch = {"users-standard": 10, "github": 1}[name]
+    assert pipe["source_parameters"]["sqs_queue_parameters"] == {"batch_size": batch, "maximum_batching_window_in_seconds": 0}
     assert machine["type"] == "EXPRESS"
     # Logs: pipe and workflow each to their own group with retention, without payloads.
     groups = resources(stack, "aws_cloudwatch_log_group")
@@ -112,10 +123,16 @@ def test_every_role_is_scoped_to_the_arns_it_serves(synth: SynthOutput, name: st
         assert pipe_grants["DecryptQueue"]["Resource"] == queue_key
 
     invoked = sorted(ref("aws_lambda_function", k, "arn") for k in resources(stack, "aws_lambda_function"))
-    for statement in role_statements(stack, role_for(stack, machine["role_arn"])):
-        if statement["Resource"] != "*":
-            assert statement["Action"] == "lambda:InvokeFunction"
-            assert sorted(statement["Resource"]) == invoked
+    workflow_grants = {s["Sid"]: s for s in role_statements(stack, role_for(stack, machine["role_arn"]))}
+    assert workflow_grants["InvokeWorkflowFunctions"]["Action"] == "lambda:InvokeFunction"
+    assert sorted(workflow_grants["InvokeWorkflowFunctions"]["Resource"]) == invoked
+    # Rejected deliveries: sent to the source's own rejected queue, and nowhere else.
+    assert workflow_grants["KeepRejected"]["Action"] == "sqs:SendMessage"
+    assert workflow_grants["KeepRejected"]["Resource"] == ref("aws_sqs_queue", rejected_queue_id(stack), "arn")
+    scoped = {"InvokeWorkflowFunctions", "KeepRejected"} | ({"KeepRejectedEncrypted"} if queue_key else set())
+    assert {sid for sid, g in workflow_grants.items() if g["Resource"] != "*"} == scoped
+    if queue_key:
+        assert workflow_grants["KeepRejectedEncrypted"]["Resource"] == queue_key
 
     secret_id, _ = only(stack, "aws_secretsmanager_secret")
     for function_id, function in resources(stack, "aws_lambda_function").items():
@@ -155,15 +172,37 @@ def test_no_statement_allows_a_wildcard_action_or_an_unlisted_wildcard_resource(
 
 
 @pytest.mark.parametrize("name", PROCESSING_STACKS)
-def test_service_roles_trust_only_their_service_in_their_account(synth: SynthOutput, name: str) -> None:
+def test_service_roles_trust_only_their_service_for_their_own_resource(synth: SynthOutput, name: str) -> None:
+    """aws:SourceAccount and aws:SourceArn where the service sets them (Step Functions and
+    Pipes document both), aws:SourceAccount alone for Lambda (no documented SourceArn), none
+    for API Gateway, which sets neither when it assumes a role (see the README's table)."""
     stack = synth.stack(name)
     (api_role_id,) = [k for k in resources(stack, "aws_iam_role") if k.startswith("Webhooks_Api_Role_")]
-    api_role_account = f'${{element(split(":", aws_iam_role.{api_role_id}.arn), 4)}}'
+    (region_id,) = stack["data"]["aws_region"]
+    partition = f'${{element(split(":", aws_iam_role.{api_role_id}.arn), 1)}}'
+    account = f'${{element(split(":", aws_iam_role.{api_role_id}.arn), 4)}}'
+    region = f"${{data.aws_region.{region_id}.id}}"
+    _, pipe = only(stack, "aws_pipes_pipe")
+    _, machine = only(stack, "aws_sfn_state_machine")
+    expected = {
+        "pipes.amazonaws.com": f"arn:{partition}:pipes:{region}:{account}:pipe/{pipe['name']}",
+        "states.amazonaws.com": f"arn:{partition}:states:{region}:{account}:stateMachine:{machine['name']}",
+    }
+    seen = set()
     for role in resources(stack, "aws_iam_role").values():
         (statement,) = json_document(role["assume_role_policy"])["Statement"]
         service = statement["Principal"]["Service"]
-        if service in ("pipes.amazonaws.com", "states.amazonaws.com"):
-            assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": api_role_account}}
+        seen.add(service)
+        if service in expected:
+            assert statement["Condition"] == {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": expected[service]},
+            }
+        elif service == "lambda.amazonaws.com":
+            assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
+        else:
+            assert service == "apigateway.amazonaws.com" and "Condition" not in statement
+    assert seen == {"pipes.amazonaws.com", "states.amazonaws.com", "lambda.amazonaws.com", "apigateway.amazonaws.com"}
 
 
 @pytest.mark.parametrize("name", PROCESSING_STACKS)
@@ -201,13 +240,15 @@ def test_the_verifier_is_configured_for_its_scheme_and_secret(synth: SynthOutput
     assert env["WEBHOOK_SCHEME"] == expected_scheme
     assert env["WEBHOOK_SECRET_ARN"] == ref("aws_secretsmanager_secret", secret_id, "arn")
     assert env["WEBHOOK_TOLERANCE_SECONDS"] == "300"
+    assert env["WEBHOOK_SECRET_JSON_KEY"] == "secret"
 
 
 def test_github_forwards_its_signature_delivery_and_event_headers(synth: SynthOutput) -> None:
     stack = synth.stack("github")
     template = request_template(stack)
     for header in ("X-GitHub-Delivery", "X-Hub-Signature-256", "X-GitHub-Event"):
-        assert f"$!input.params('{header}')" in template and f"Name={header}" in template
+        # Read from the header map, by name without regard to case, never from the query string.
+        assert f"$n.matches('(?i){header}')" in template and f"Name={header}" in template
     (verifier,) = [f for f in resources(stack, "aws_lambda_function").values() if f["function_name"].endswith("-verify")]
     assert verifier["environment"]["variables"]["WEBHOOK_DELIVERY_ID_HEADER"] == "X-GitHub-Delivery"
 
@@ -217,7 +258,7 @@ def test_users_stack_is_the_cdk_articles_pattern(synth: SynthOutput) -> None:
     queues = resources(stack, "aws_sqs_queue")
     queue_id = source_queue_id(stack)
     queue = queues[queue_id]
-    (dlq_id,) = [k for k in queues if k != queue_id]
+    (dlq_id,) = [k for k, q in queues.items() if q["name"].endswith("-dlq")]
     assert "fifo_queue" not in queue
     assert queue["message_retention_seconds"] == 7 * 86400
     assert queues[dlq_id]["message_retention_seconds"] == 14 * 86400

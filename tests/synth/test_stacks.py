@@ -132,7 +132,9 @@ def test_every_route_is_validated_and_integrated_with_its_own_queue(synth: Synth
 def test_api_role_may_send_only_to_the_stacks_source_queues(synth: SynthOutput, name: str) -> None:
     stack = synth.stack(name)
     queues = resources(stack, "aws_sqs_queue")
-    sources = sorted(ref("aws_sqs_queue", k, "arn") for k, v in queues.items() if "-dlq" not in v["name"])
+    sources = sorted(
+        ref("aws_sqs_queue", k, "arn") for k, v in queues.items() if "-dlq" not in v["name"] and "-rejected" not in v["name"]
+    )
     role_id = api_role_id(stack)
     role = resources(stack, "aws_iam_role")[role_id]
     statements = [
@@ -207,15 +209,32 @@ def test_the_stage_logs_in_json_and_throttles(synth: SynthOutput, name: str) -> 
         "latencyMs": "$context.responseLatency",
     }.items():
         assert fields[key] == variable
-    (settings,) = resources(stack, "aws_api_gateway_method_settings").values()
-    assert settings["method_path"] == "*/*"
-    assert settings["settings"] == {
-        "logging_level": "ERROR",
-        "data_trace_enabled": False,
-        "metrics_enabled": True,
-        "throttling_rate_limit": 100,
-        "throttling_burst_limit": 200,
-    }
+    settings = {s["method_path"]: s for s in resources(stack, "aws_api_gateway_method_settings").values()}
+    # The stage's defaults, then each route its own throttle, by what its provider does with a
+    # 429: GitHub never retries (1000/s, burst 2000), Standard Webhooks senders retry for a
+    # day (100/s, burst 200), an ingest-only source's sender is unknown (1000/s).
+    route_limits = {
+        "github": {"webhooks/github/POST": (1000, 2000)},
+        "users-standard": {"webhook/POST": (100, 200)},
+        "mailgun-fifo": {"events/POST": (1000, 2000)},
+    }[name]
+    assert set(settings) == {"*/*", *route_limits}
+    for path, (rate, burst) in {"*/*": (100, 200), **route_limits}.items():
+        assert settings[path]["settings"] == {
+            "logging_level": "ERROR",
+            "data_trace_enabled": False,
+            "metrics_enabled": True,
+            "throttling_rate_limit": rate,
+            "throttling_burst_limit": burst,
+        }, path
+    # The execution log group exists before any setting turns execution logging on, so API
+    # Gateway never creates one of its own (without retention or key).
+    (api_id,) = resources(stack, "aws_api_gateway_rest_api")
+    (execution_id,) = [k for k, g in groups.items() if g["name"].startswith("API-Gateway-Execution-Logs_")]
+    assert groups[execution_id]["name"] == f"API-Gateway-Execution-Logs_${{aws_api_gateway_rest_api.{api_id}.id}}/v1"
+    assert groups[execution_id]["retention_in_days"] == 90
+    assert groups[execution_id].get("kms_key_id") == groups[group_id].get("kms_key_id")
+    assert settings["*/*"]["depends_on"] == [f"aws_cloudwatch_log_group.{execution_id}"]
     # The account-level logging role, which API Gateway needs before a stage can log.
     (account,) = resources(stack, "aws_api_gateway_account").values()
     (attachment,) = resources(stack, "aws_iam_role_policy_attachment").values()

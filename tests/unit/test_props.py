@@ -80,7 +80,7 @@ def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
         ({"path": "/a/{id}"}, "not a valid API Gateway path"),
         ({"delivery_id_header": "X Delivery"}, "not an HTTP header name"),
         ({"forward_headers": ["X.Trace"]}, "not an HTTP header name"),
-        ({"forward_headers": [f"X-H{i}" for i in range(11)]}, "exceed the 10 message attributes"),
+        ({"forward_headers": [f"X-H{i}" for i in range(10)]}, "exceed the 9 SQS message attributes left for headers"),
         ({"max_receive_count": 0}, "greater than or equal to 1"),
         ({"retention_seconds": 20, "visibility_timeout_seconds": 30}, "greater than or equal to 60"),
         ({"retention_seconds": 60, "visibility_timeout_seconds": 120}, "shorter than the visibility timeout"),

@@ -18,7 +18,7 @@ def test_body_is_url_encoded_and_nothing_else_is_added_to_it() -> None:
     [
         vtl.SendMessageSpec(),
         vtl.SendMessageSpec(attribute_headers=("X-A", "X-B")),
-        vtl.SendMessageSpec(fifo=True, group_id_path="data.type", dedup_id_header="X-Id"),
+        vtl.SendMessageSpec(fifo=True, group_id_path="data.type", dedup_id_headers=("X-Id",)),
     ],
 )
 def test_templates_render_to_one_line(spec: vtl.SendMessageSpec) -> None:
@@ -26,11 +26,27 @@ def test_templates_render_to_one_line(spec: vtl.SendMessageSpec) -> None:
     assert "\n" not in vtl.send_message_template(spec)
 
 
-def test_fifo_never_deduplicates_on_the_request_id() -> None:
-    template = vtl.send_message_template(vtl.SendMessageSpec(fifo=True, group_id_path="e", dedup_id_header="X-Id"))
-    assert "requestId" not in template
+def test_fifo_deduplicates_on_the_request_id_only_when_the_delivery_id_cannot_be_one() -> None:
+    template = vtl.send_message_template(vtl.SendMessageSpec(fifo=True, group_id_path="e", dedup_id_headers=("X-Id",)))
+    assert template.count("requestId") == 1
+    assert "#if($d.length() > 128)#set($d = $context.requestId)#end" in template
     assert "MessageDeduplicationId=$util.urlEncode($d)" in template
-    assert "$!input.params('X-Id')" in template
+
+
+def test_headers_are_read_from_the_header_map_never_through_params_by_name() -> None:
+    """$input.params('X') would look in the path and the query string first."""
+    template = vtl.send_message_template(
+        vtl.SendMessageSpec(attribute_headers=("X-A",), fifo=True, group_id_path="e", dedup_id_headers=("X-Id",))
+    )
+    assert "$input.params('" not in template and '$input.params("' not in template
+    assert "#set($hs = $input.params().header)" in template
+
+
+def test_the_receipt_time_attribute_is_the_verifiers() -> None:
+    from constructs_lib.signing import received_at_attribute
+
+    assert vtl.RECEIVED_AT_ATTRIBUTE == received_at_attribute()
+    assert f"Name={vtl.RECEIVED_AT_ATTRIBUTE}&" in vtl.send_message_template(vtl.SendMessageSpec())
 
 
 def test_fifo_needs_a_group_path() -> None:
@@ -40,4 +56,11 @@ def test_fifo_needs_a_group_path() -> None:
 
 def test_literals_with_quotes_are_refused() -> None:
     with pytest.raises(ValueError, match="quote"):
-        vtl.send_message_template(vtl.SendMessageSpec(attribute_headers=("X-'",)))
+        vtl.send_message_template(vtl.SendMessageSpec(fifo=True, group_id_path="e", group_id_fallback="it's"))
+
+
+@pytest.mark.parametrize("name", ["X-'", "X.Y", "X Y", "", "X(?)"])
+def test_header_names_outside_letters_digits_and_dashes_are_refused(name: str) -> None:
+    # A header name becomes a regular expression and a literal in the template.
+    with pytest.raises(ValueError, match="not a header name"):
+        vtl.send_message_template(vtl.SendMessageSpec(attribute_headers=(name,)))

@@ -23,6 +23,7 @@ from constructs_lib.workflow import LambdaRetry, webhook_workflow
 ROOT = Path(__file__).resolve().parents[2]
 VERIFY_ARN = "arn:aws:lambda:us-east-1:123456789012:function:acme-verify"
 PROCESS_ARN = "arn:aws:lambda:us-east-1:123456789012:function:acme-process"
+REJECTED_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/acme-mailgun-rejected"
 SUB_CHAIN = {
     "StartAt": "Store",
     "States": {
@@ -36,9 +37,9 @@ SUB_CHAIN = {
     },
 }
 VARIANTS = {
-    "lambda": webhook_workflow(VERIFY_ARN, PROCESS_ARN),
-    "sub-chain": webhook_workflow(VERIFY_ARN, SUB_CHAIN),
-    "ordered": webhook_workflow(VERIFY_ARN, PROCESS_ARN, ordered=True),
+    "lambda": webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL),
+    "sub-chain": webhook_workflow(VERIFY_ARN, SUB_CHAIN, rejected_queue_url=REJECTED_URL),
+    "ordered": webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, ordered=True),
 }
 # An SQS record as EventBridge Pipes puts it in the batch array.
 RECORD = {
@@ -127,7 +128,7 @@ def test_the_verifier_gets_the_record_and_its_verdict_replaces_the_record() -> N
     assert verify["Parameters"] == {"FunctionName": VERIFY_ARN, "Payload.$": "$.message"}
     # One copy of the body at a time: the verdict (with the parsed event) takes the record's place.
     assert verify["ResultPath"] == "$.message"
-    assert set(verify["ResultSelector"]) == {"valid.$", "reason.$", "deliveryId.$", "event.$"}
+    assert set(verify["ResultSelector"]) == {"valid.$", "reason.$", "deliveryId.$", "event.$", "body.$", "rejected.$"}
     assert all(path.startswith("$.Payload.") for path in verify["ResultSelector"].values())
 
 
@@ -150,7 +151,7 @@ def test_transient_lambda_errors_are_retried_with_backoff_and_jitter(name: str, 
 
 
 def test_retry_settings_reach_both_lambda_states() -> None:
-    definition = webhook_workflow(VERIFY_ARN, PROCESS_ARN, retry=LambdaRetry(5, 2, 1.5, jitter=False))
+    definition = webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, retry=LambdaRetry(5, 2, 1.5, jitter=False))
     for state in (workflow.VERIFY, workflow.PROCESS):
         (retrier,) = iteration(definition)[state]["Retry"]
         assert (retrier["IntervalSeconds"], retrier["MaxAttempts"], retrier["BackoffRate"]) == (5, 2, 1.5)
@@ -181,19 +182,38 @@ def test_only_an_explicit_boolean_verdict_processes_or_rejects() -> None:
     assert choice["Default"] == workflow.FAILED
 
 
-def test_a_rejected_record_is_consumed_not_reported() -> None:
+def test_a_rejected_record_is_kept_in_the_rejected_queue_not_reported() -> None:
     rejected = iteration(VARIANTS["lambda"])[workflow.REJECTED]
-    assert rejected["Type"] == "Pass" and rejected["End"] is True
-    assert rejected["Result"] == {"outcome": "rejected"}
+    assert rejected["Type"] == "Task" and rejected["Resource"] == "arn:aws:states:::sqs:sendMessage"
+    # The raw body and the attributes the verdict carries (the record's, plus the reason).
+    assert rejected["Parameters"] == {
+        "QueueUrl": REJECTED_URL,
+        "MessageBody.$": "$.message.body",
+        "MessageAttributes.$": "$.message.rejected.MessageAttributes",
+    }
+    assert rejected["End"] is True and rejected["ResultSelector"] == {"outcome": "rejected"}
+    # A send that keeps failing returns the record to the queue: it is never dropped unkept.
+    (retrier,) = rejected["Retry"]
+    assert retrier["ErrorEquals"] == ["States.TaskFailed"] and retrier["MaxAttempts"] == 3
+    assert rejected["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": workflow.FAILED}]
+
+
+def test_an_ordered_rejected_record_keeps_its_group_and_fails_the_batch_if_it_cannot_be_kept() -> None:
+    rejected = iteration(VARIANTS["ordered"])[workflow.REJECTED]
+    assert rejected["Parameters"]["MessageGroupId.$"] == "$.message.rejected.MessageGroupId"
+    # The record's own SQS messageId: judged twice, it is kept once.
+    assert rejected["Parameters"]["MessageDeduplicationId.$"] == "$.messageId"
+    assert "Catch" not in rejected
 
 
 @pytest.mark.parametrize("name", VARIANTS)
 def test_only_failure_outcomes_mention_item_identifier(name: str) -> None:
     # AnyFailed searches the serialized outcomes for this word, so any other outcome holding
-    # it, or holding data a sender controls, would be a false alarm.
+    # it, or holding data a sender controls, would be a false alarm: each outcome is a constant.
     states = iteration(VARIANTS[name])
+    assert states[workflow.PROCESSED]["Result"] == {"outcome": "processed"}
+    assert states[workflow.REJECTED]["ResultSelector"] == {"outcome": "rejected"}
     for outcome in (workflow.PROCESSED, workflow.REJECTED):
-        assert "Parameters" not in states[outcome]
         assert "itemIdentifier" not in json.dumps(states[outcome])
 
 
@@ -223,6 +243,7 @@ def test_a_lambda_process_step_gets_the_verified_event_and_its_result_is_dropped
             "messageId.$": "$.messageId",
             "deliveryId.$": "$.message.deliveryId",
             "event.$": "$.message.event",
+            "body.$": "$.message.body",
         },
     }
     assert process["ResultPath"] is None and process["Next"] == workflow.PROCESSED
@@ -248,7 +269,7 @@ def test_ordered_batches_run_one_record_at_a_time_and_fail_whole() -> None:
 
 @pytest.mark.parametrize(("concurrency", "expected"), [(None, 10), (1, 1), (40, 40), (0, 0)])
 def test_max_concurrency(concurrency: int | None, expected: int) -> None:
-    definition = webhook_workflow(VERIFY_ARN, PROCESS_ARN, max_concurrency=concurrency)
+    definition = webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, max_concurrency=concurrency)
     assert definition["States"][workflow.RECORDS]["MaxConcurrency"] == expected
 
 
@@ -256,6 +277,7 @@ def test_max_concurrency(concurrency: int | None, expected: int) -> None:
     ("kwargs", "message"),
     [
         ({"verify_function_arn": "", "process": PROCESS_ARN}, "verify_function_arn"),
+        ({"verify_function_arn": VERIFY_ARN, "process": PROCESS_ARN, "rejected_queue_url": " "}, "rejected_queue_url"),
         ({"verify_function_arn": VERIFY_ARN, "process": " "}, "process is empty"),
         ({"verify_function_arn": VERIFY_ARN, "process": 42}, "process=42"),
         ({"verify_function_arn": VERIFY_ARN, "process": {"StartAt": "A", "States": {}}}, '"States"'),
@@ -294,7 +316,7 @@ def test_max_concurrency(concurrency: int | None, expected: int) -> None:
 )
 def test_bad_arguments_are_refused_with_the_name_and_the_fix(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("?", r"\?")):
-        webhook_workflow(**kwargs)
+        webhook_workflow(**{"rejected_queue_url": REJECTED_URL, **kwargs})
 
 
 @pytest.mark.parametrize(
@@ -308,7 +330,7 @@ def test_bad_retry_settings_are_refused(kwargs: dict[str, Any], field: str) -> N
 
 def test_building_does_not_modify_the_callers_sub_chain() -> None:
     chain = json.loads(json.dumps(SUB_CHAIN))
-    definition = webhook_workflow(VERIFY_ARN, chain)
+    definition = webhook_workflow(VERIFY_ARN, chain, rejected_queue_url=REJECTED_URL)
     iteration(definition)[workflow.PROCESS]["Branches"][0]["Comment"] = "changed"
     assert chain == SUB_CHAIN
 
@@ -355,6 +377,8 @@ def test_the_example_processor_accepts_what_the_process_state_sends() -> None:
         "messageId": RECORD["messageId"],
         "deliveryId": "d-1",
         "event": json.loads(RECORD["body"]),
+        "body": None,
+        "rejected": None,
     }
     state["message"] = resolve(verify["ResultSelector"], {"Payload": verdict})
     payload = resolve(iteration(VARIANTS["lambda"])[workflow.PROCESS]["Parameters"], state)["Payload"]
@@ -374,7 +398,7 @@ def test_the_example_processor_fails_an_event_that_is_not_an_object(event: Any) 
 
 
 def test_a_timeout_bounds_the_whole_execution() -> None:
-    assert webhook_workflow(VERIFY_ARN, PROCESS_ARN, timeout_seconds=60)["TimeoutSeconds"] == 60
-    assert "TimeoutSeconds" not in webhook_workflow(VERIFY_ARN, PROCESS_ARN)
+    assert webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, timeout_seconds=60)["TimeoutSeconds"] == 60
+    assert "TimeoutSeconds" not in webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL)
     with pytest.raises(ValueError, match="timeout_seconds=0"):
-        webhook_workflow(VERIFY_ARN, PROCESS_ARN, timeout_seconds=0)
+        webhook_workflow(VERIFY_ARN, PROCESS_ARN, rejected_queue_url=REJECTED_URL, timeout_seconds=0)
