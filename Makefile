@@ -33,7 +33,7 @@ help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
 	@echo "make test    install (environment and test engines), then run every test"
 	@echo "make module  install, then write the Terraform module to $(MODULE_OUT)/"
-	@echo "make redrive DLQ_ARN=...  move a DLQ's messages back to their queue (AWS credentials needed)"
+	@echo "make redrive DLQ_ARN=... | REJECTED_ARN=... QUEUE_ARN=...  move dead-lettered or rejected messages back to their queue (AWS credentials needed)"
 	@echo "make bench   measure synth, verifier, package and LocalStack throughput into BENCHMARKS.md"
 	@echo "             (BENCH_SUITE=1 also times the synth and engine test layers, ~10 min more)"
 
@@ -63,13 +63,19 @@ MODULE_OUT ?= dist/terraform-aws-webhook-ingest
 module: install
 	$(PY) -m constructs_lib.module --config $(MODULE_CONFIG) --out $(MODULE_OUT)
 
-# Operators: move a dead-letter queue's messages back to the queue they failed in, once the
-# cause is fixed; waits for the move and prints the counts. REDRIVE_ARGS adds options, e.g.
-# REDRIVE_ARGS="--wait --max-per-second 10".
-REDRIVE_ARGS ?= --wait
+# Operators, once the cause of the failures is fixed: DLQ_ARN moves a dead-letter queue's
+# messages back to the queue they failed in (waits for the move and prints the counts);
+# REJECTED_ARN and QUEUE_ARN send the deliveries the workflow rejected (e.g. signed with a secret
+# since replaced) back to their source queue to be verified again. REDRIVE_ARGS adds options,
+# e.g. REDRIVE_ARGS="--wait --max-per-second 10" or REDRIVE_ARGS="--reason bad_signature"; its
+# default, --wait, is the DLQ form's only (the rejected form always runs until done).
+REDRIVE_ARGS ?= $(if $(REJECTED_ARN),,--wait)
 redrive: install
-	@test -n "$(DLQ_ARN)" || { echo "usage: make redrive DLQ_ARN=<dead-letter queue ARN> [REDRIVE_ARGS=...]"; exit 2; }
-	$(PY) -m constructs_lib.redrive --dlq-arn "$(DLQ_ARN)" $(REDRIVE_ARGS)
+	@if [ -n "$(REJECTED_ARN)" ]; then [ -n "$(QUEUE_ARN)" ] && [ -z "$(DLQ_ARN)" ]; \
+		else [ -n "$(DLQ_ARN)" ] && [ -z "$(QUEUE_ARN)" ]; fi \
+		|| { echo "usage: make redrive DLQ_ARN=<dead-letter queue ARN> [REDRIVE_ARGS=...]"; \
+		     echo "   or: make redrive REJECTED_ARN=<rejected queue ARN> QUEUE_ARN=<its source queue ARN> [REDRIVE_ARGS=...]"; exit 2; }
+	$(PY) -m constructs_lib.redrive $(if $(REJECTED_ARN),--rejected-arn "$(REJECTED_ARN)" --destination-arn "$(QUEUE_ARN)",--dlq-arn "$(DLQ_ARN)") $(REDRIVE_ARGS)
 
 # --- test engines -------------------------------------------------------------------------
 # Apache Velocity (the engine API Gateway's mapping templates run on) for template tests.
