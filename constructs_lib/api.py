@@ -88,9 +88,11 @@ def send_message_spec(source: WebhookSource) -> vtl.SendMessageSpec:
 
 
 def method_path(route: str, method: str = "POST") -> str:
-    """A method's path in API Gateway's method settings: the resource path without its leading
-    '/', then the method (`webhooks/github/POST`)."""
-    return f"{route.lstrip('/')}/{method}"
+    """A method's key in API Gateway's method settings, as `aws_api_gateway_method_settings`
+    passes it on unchanged: the resource path with every '/' written `~1`, then the method
+    (`~1webhooks~1github/POST`, what `aws apigateway get-stage` lists). A plain
+    `webhooks/github/POST` is refused by UpdateStage or, on read, not found."""
+    return f"{route.replace('/', '~1')}/{method}"
 
 
 class WebhookApi(Construct):

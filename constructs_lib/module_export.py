@@ -244,6 +244,9 @@ def module_from_stack(
     }
 
     main: dict[str, Any] = {"resource": config["resource"]}
+    # Data sources the constructs read (the provider's region, for the trust policies' ARNs).
+    if config.get("data"):
+        main["data"] = config["data"]
     if locals_:
         main["locals"] = dict(sorted(locals_.items()))
     versions = {

@@ -26,6 +26,7 @@ from support.localstack import LocalStack
 from support.synth import SynthOutput
 from support.terraform import (
     LOCALSTACK_DESTROY_HANGS,
+    LOCALSTACK_DESTROY_REFUSED,
     LOCALSTACK_UNSUPPORTED,
     Workdir,
     apply,
@@ -70,8 +71,8 @@ def deployments(
 
     def teardown(name: str) -> None:
         work, _ = prepared[name]
-        # See LOCALSTACK_DESTROY_HANGS; queue policies go with their queues.
-        forget(work.path, (*LOCALSTACK_DESTROY_HANGS, "aws_sqs_queue_policy"))
+        # See LOCALSTACK_DESTROY_HANGS and _REFUSED; queue policies go with their queues.
+        forget(work.path, (*LOCALSTACK_DESTROY_HANGS, *LOCALSTACK_DESTROY_REFUSED, "aws_sqs_queue_policy"))
         destroy(work.path, localstack=localstack)
 
     try:

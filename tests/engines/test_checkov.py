@@ -89,7 +89,8 @@ def test_customer_managed_keys_pass_the_checks_the_default_skips(synth: SynthOut
             by_stack.setdefault(stack, {}).setdefault(outcome, set()).add(f"{check['check_id']} {check['resource']}")
     github, users = by_stack["github"], by_stack["users-standard"]
     assert "failed_checks" not in github, github
-    assert sum(c.startswith("CKV_AWS_158 ") for c in github["passed_checks"]) == 5
+    # Six log groups: API access and execution, verifier, processor, workflow, pipe.
+    assert sum(c.startswith("CKV_AWS_158 ") for c in github["passed_checks"]) == 6
     assert sum(c.startswith("CKV_AWS_7 ") for c in github["passed_checks"]) == 2
     assert sum(c.startswith("CKV2_AWS_64 ") for c in github["passed_checks"]) == 2
-    assert sum(c.startswith("CKV_AWS_158 ") for c in users["failed_checks"]) == 5
+    assert sum(c.startswith("CKV_AWS_158 ") for c in users["failed_checks"]) == 6

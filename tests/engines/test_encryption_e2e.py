@@ -33,6 +33,7 @@ def test_the_queue_key_policy_names_the_deployed_roles_and_the_account(
     iam, kms = localstack.client("iam"), localstack.client("kms")
     api_role = iam.get_role(RoleName=f"{NAME}-apigw-sqs")["Role"]["Arn"]
     pipe_role = iam.get_role(RoleName=pipeline_names(NAME, "github").pipe_role)["Role"]["Arn"]
+    workflow_role = iam.get_role(RoleName=pipeline_names(NAME, "github").workflow_role)["Role"]["Arn"]
     account = api_role.split(":")[4]
     arn = outputs[f"{NAME.replace('-', '_')}_queue_kms_key_arn"]
     policy = json.loads(kms.get_key_policy(KeyId=key_id(arn), PolicyName="default")["Policy"])
@@ -41,6 +42,7 @@ def test_the_queue_key_policy_names_the_deployed_roles_and_the_account(
         "AccountAdministersThroughIam": f"arn:aws:iam::{account}:root",
         "ApiGatewaySends": [api_role],
         "PipesReceive": [pipe_role],
+        "WorkflowsKeepRejected": [workflow_role],
     }
     assert kms.get_key_rotation_status(KeyId=key_id(arn))["KeyRotationEnabled"] is True
     assert kms.describe_key(KeyId=key_id(arn))["KeyMetadata"]["KeyState"] == "Enabled"

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -84,10 +85,13 @@ def test_a_redelivery_is_queued_once_in_its_repositorys_group(
     assert [status for status, _ in answers] == [200, 200]
     (message,) = receive_all(sqs, outputs[PREFIX + "queue_url"])
     assert message["Body"].encode() == body
-    assert message["Attributes"]["MessageGroupId"] == "octo-org/hello-world"
+    # URL-encoded, as every group id is: SQS takes only ! to ~ (the value decodes back).
+    assert message["Attributes"]["MessageGroupId"] == "octo-org%2Fhello-world"
     assert message["Attributes"]["MessageDeduplicationId"] == delivery
     attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    received_at = int(attributes.pop("webhook.received_at"))
     assert attributes == github_headers(body, secret, delivery)
+    assert abs(received_at / 1000 - time.time()) < 60
 
 
 def test_events_without_a_repository_fall_back_to_the_default_group(
@@ -109,7 +113,7 @@ def test_a_missing_optional_header_is_simply_not_forwarded(
     status, _ = post(url, body, github_headers(body, "s", str(uuid.uuid4()), event=None))
     assert status == 200
     (message,) = receive_all(sqs, outputs[PREFIX + "queue_url"])
-    assert set(message["MessageAttributes"]) == {"X-GitHub-Delivery", "X-Hub-Signature-256"}
+    assert set(message["MessageAttributes"]) == {"X-GitHub-Delivery", "X-Hub-Signature-256", "webhook.received_at"}
 
 
 def test_the_verifier_accepts_the_queued_delivery_and_rejects_a_forged_one(

@@ -273,7 +273,8 @@ def test_valid_bodies_reach_the_queue_byte_for_byte(stack: Deployment, batch: li
 
 def test_provider_headers_are_not_forwarded_and_not_required(stack: Deployment) -> None:
     """The stack forwards no header (none is configured): Mailgun's headers do not become
-    message attributes, and a request with none of them is queued all the same."""
+    message attributes, and a request with none of them is queued all the same. The one
+    attribute is the API's own: when it received the request."""
     with_headers = valid_body()
     bare = valid_body()
     assert send(stack.endpoint, with_headers, MAILGUN_HEADERS).status == 200
@@ -282,7 +283,9 @@ def test_provider_headers_are_not_forwarded_and_not_required(stack: Deployment) 
 
     received = receive(stack.sqs, stack.queue_url, 2)
     assert sorted(m["Body"].encode() for m in received) == sorted([with_headers, bare])
-    assert [m.get("MessageAttributes", {}) for m in received] == [{}, {}]
+    for message in received:
+        assert set(message["MessageAttributes"]) == {"webhook.received_at"}
+        assert message["MessageAttributes"]["webhook.received_at"]["DataType"] == "Number"
 
 
 FLOOD = 100
@@ -433,10 +436,13 @@ def test_a_body_sqs_cannot_store_answers_413(stack: Deployment) -> None:
 
 def test_a_body_larger_than_the_queue_accepts_answers_413_and_nothing_is_stored(stack: Deployment) -> None:
     """One byte over the queue's MaximumMessageSize (256 KiB for this ingest-only source): SQS
-    refuses the whole message, so nothing is half-stored, and the provider hears 413."""
+    refuses the whole message, so nothing is half-stored, and the provider hears 413. SQS counts
+    the message attributes in the size (name, type and value of each: the API's receipt time,
+    `webhook.received_at`, a Number of 13 digits, is the only one here)."""
     attributes = stack.sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["MaximumMessageSize"])
     limit = int(attributes["Attributes"]["MaximumMessageSize"])
     assert limit == 262144
+    limit -= len("webhook.received_at") + len("Number") + 13
     base = valid_body()
     padding = limit + 1 - len(base) - len(',"padding":""')
     body = base[:-1] + b',"padding":"' + b"x" * padding + b'"}'

@@ -73,3 +73,26 @@ def test_a_binary_secret_raises(aws_env: LocalStack, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("WEBHOOK_SECRET_ARN", _secret(aws_env, "verifier-binary", SecretBinary=b"\x00\x01"))
     with pytest.raises(ValueError, match="binary"):
         handler.handler(load_event("github"), None)
+
+
+def test_a_key_value_secret_is_read_under_its_key(aws_env: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the Secrets Manager console stores for a key/value secret: a JSON object."""
+    arn = _secret(aws_env, "verifier-key-value", SecretString=json.dumps({"secret": GITHUB_SECRET, "note": "x"}))
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", arn)
+    assert handler.handler(load_event("github"), None)["valid"] is True
+    other = _secret(aws_env, "verifier-key-value-custom", SecretString=json.dumps({"github": [GITHUB_SECRET, "next"]}))
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", other)
+    monkeypatch.setenv("WEBHOOK_SECRET_JSON_KEY", "github")
+    monkeypatch.setattr(handler, "_state", None)
+    assert handler.handler(load_event("github"), None)["valid"] is True
+
+
+def test_a_key_value_secret_without_the_key_is_a_fault_not_a_rejection(
+    aws_env: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judging with the whole object as the secret would reject every genuine delivery; raising
+    keeps them in the queue (then the DLQ) until the secret is fixed."""
+    arn = _secret(aws_env, "verifier-key-value-wrong", SecretString=json.dumps({"token": GITHUB_SECRET}))
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", arn)
+    with pytest.raises(ValueError, match="without the key 'secret'"):
+        handler.handler(load_event("github"), None)

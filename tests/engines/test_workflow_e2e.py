@@ -157,7 +157,7 @@ def test_signed_deliveries_go_from_http_through_the_verifier_to_the_workflow(ver
         kind, body = deliveries[delivery]
         assert record["body"].encode() == body
         verdict = handler.handler(record, None)
-        assert set(verdict) == {"valid", "reason", "messageId", "deliveryId", "event"}
+        assert set(verdict) == {"valid", "reason", "messageId", "deliveryId", "event", "body", "rejected"}
         assert verdict["messageId"] == record["messageId"] and verdict["deliveryId"] == delivery
         verdicts[kind] = (record, verdict)
     assert verdicts["genuine"][1]["valid"] is True and verdicts["genuine"][1]["event"]["age"] == 30
@@ -203,7 +203,19 @@ def synthetic_batch(size: int) -> list[dict[str, Any]]:
 
 
 def verdict_for(valid: bool) -> dict[str, Any]:
-    return {"valid": valid, "reason": None if valid else "bad_signature", "messageId": "m", "deliveryId": None, "event": {}}
+    """A verdict of the documented shape (see lambda_src/verifier/handler.py)."""
+    if valid:
+        return {"valid": True, "reason": None, "messageId": "m", "deliveryId": None, "event": {}, "body": None, "rejected": None}
+    reason = {"webhook.rejected_reason": {"DataType": "String", "StringValue": "bad_signature"}}
+    return {
+        "valid": False,
+        "reason": "bad_signature",
+        "messageId": "m",
+        "deliveryId": None,
+        "event": None,
+        "body": "{}",
+        "rejected": {"MessageAttributes": reason, "MessageGroupId": None},
+    }
 
 
 def test_a_batch_reports_exactly_the_records_whose_processing_failed(deployed: Deployed) -> None:

@@ -214,9 +214,9 @@ def test_the_stage_logs_in_json_and_throttles(synth: SynthOutput, name: str) -> 
     # 429: GitHub never retries (1000/s, burst 2000), Standard Webhooks senders retry for a
     # day (100/s, burst 200), an ingest-only source's sender is unknown (1000/s).
     route_limits = {
-        "github": {"webhooks/github/POST": (1000, 2000)},
-        "users-standard": {"webhook/POST": (100, 200)},
-        "mailgun-fifo": {"events/POST": (1000, 2000)},
+        "github": {"~1webhooks~1github/POST": (1000, 2000)},
+        "users-standard": {"~1webhook/POST": (100, 200)},
+        "mailgun-fifo": {"~1events/POST": (1000, 2000)},
     }[name]
     assert set(settings) == {"*/*", *route_limits}
     for path, (rate, burst) in {"*/*": (100, 200), **route_limits}.items():
