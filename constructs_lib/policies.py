@@ -269,39 +269,25 @@ def queue_key_policy(
     through SQS. No other principal appears."""
     if not sender_role_arns:
         raise ValueError("queue_key_policy needs the role that sends to the queues")
-    statements = [
-        _account_statement(partition, account, QUEUE_SEND_KEY_ACTIONS),
-        {
-            "Sid": "ApiGatewaySends",
+
+    def through_sqs(sid: str, roles: Sequence[str], actions: Sequence[str]) -> dict[str, Any]:
+        return {
+            "Sid": sid,
             "Effect": "Allow",
-            "Principal": {"AWS": list(sender_role_arns)},
-            "Action": list(QUEUE_SEND_KEY_ACTIONS),
+            "Principal": {"AWS": list(roles)},
+            "Action": list(actions),
             "Resource": "*",
             "Condition": _VIA_SQS,
-        },
+        }
+
+    statements = [
+        _account_statement(partition, account, QUEUE_SEND_KEY_ACTIONS),
+        through_sqs("ApiGatewaySends", sender_role_arns, QUEUE_SEND_KEY_ACTIONS),
     ]
     if receiver_role_arns:
-        statements.append(
-            {
-                "Sid": "PipesReceive",
-                "Effect": "Allow",
-                "Principal": {"AWS": list(receiver_role_arns)},
-                "Action": list(QUEUE_RECEIVE_KEY_ACTIONS),
-                "Resource": "*",
-                "Condition": _VIA_SQS,
-            }
-        )
+        statements.append(through_sqs("PipesReceive", receiver_role_arns, QUEUE_RECEIVE_KEY_ACTIONS))
     if keeper_role_arns:
-        statements.append(
-            {
-                "Sid": "WorkflowsKeepRejected",
-                "Effect": "Allow",
-                "Principal": {"AWS": list(keeper_role_arns)},
-                "Action": list(QUEUE_SEND_KEY_ACTIONS),
-                "Resource": "*",
-                "Condition": _VIA_SQS,
-            }
-        )
+        statements.append(through_sqs("WorkflowsKeepRejected", keeper_role_arns, QUEUE_SEND_KEY_ACTIONS))
     return {"Version": VERSION, "Statement": statements}
 
 

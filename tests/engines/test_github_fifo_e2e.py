@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from support.http import post
-from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
+from support.localstack import REGION, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, resources
-from verifier.verifier_modules import handler
+from verifier.verifier_modules import handler, use_aws
 
 STACK = "github"
 PREFIX = "github_hooks_github_"
@@ -123,16 +123,7 @@ def test_the_verifier_accepts_the_queued_delivery_and_rejects_a_forged_one(
     localstack.client("secretsmanager").put_secret_value(SecretId=outputs[PREFIX + "secret_arn"], SecretString=secret)
     (verifier,) = [f for f in resources(synth.stack(STACK), "aws_lambda_function").values() if f["function_name"].endswith("-verify")]
     environment = {**verifier["environment"]["variables"], "WEBHOOK_SECRET_ARN": outputs[PREFIX + "secret_arn"]}
-    for name, value in {
-        **environment,
-        "AWS_ENDPOINT_URL": localstack.endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(handler, "_client", None)
-    monkeypatch.setattr(handler, "_state", None)
+    use_aws(monkeypatch, localstack.aws_environment(), environment)
 
     url = localstack.local_url(outputs[PREFIX + "endpoint"])
     genuine, forged = push("octo-org/a"), push("octo-org/b")

@@ -19,14 +19,11 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import secrets
 import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +31,6 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from standardwebhooks.webhooks import Webhook
 
@@ -43,10 +39,10 @@ from constructs_lib.api import send_message_spec
 from constructs_lib.props import PROCESSING_BODY_BYTES, STEP_FUNCTIONS_INPUT_BYTES, WebhookSource
 from constructs_lib.vtl import send_message_template
 from support.http import post
-from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
+from support.localstack import REGION, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, json_document, resources
-from verifier.verifier_modules import handler, signatures
+from verifier.verifier_modules import handler, signatures, use_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 RECEIVED = signatures.RECEIVED_AT_ATTRIBUTE
@@ -105,37 +101,18 @@ def mailgun(synth: SynthOutput, deployments: dict[str, Any], localstack: LocalSt
 def use_verifier(stack: Stack, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> None:
     """The verifier's environment as the stack configures it (plus `overrides`), its boto3
     pointed at LocalStack, a fresh secret cache."""
-    for name, value in {
-        **stack.verifier_env,
-        **overrides,
-        "AWS_ENDPOINT_URL": stack.aws.endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setattr(handler, "_client", None)
-    monkeypatch.setattr(handler, "_state", None)
-
-
-def aws_env(stack: Stack) -> dict[str, str]:
-    """A subprocess's environment for the operator commands, pointed at LocalStack."""
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "AWS_ENDPOINT_URL": stack.aws.endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    use_aws(monkeypatch, stack.aws.aws_environment(), {**stack.verifier_env, **overrides})
 
 
 def make(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     """`make <args>` from the repository root, as an operator runs it."""
     result = subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=ROOT, env=aws_env(stack), capture_output=True, text=True, timeout=300
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env=stack.aws.operator_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result

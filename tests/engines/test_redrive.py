@@ -13,7 +13,6 @@ the original message id as deduplication id.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from constructs_lib import redrive
-from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
+from support.localstack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = (sys.executable, "-m", "constructs_lib.redrive")
@@ -132,21 +131,9 @@ def test_the_redrive_function_moves_dead_letters_back_unchanged(queues: Queues) 
     assert_back_in_the_queue(queues)
 
 
-def aws_env(localstack: LocalStack) -> dict[str, str]:
-    """The environment of an operator's shell pointed at LocalStack (and of no outer make)."""
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE")) and k != "MFLAGS"},
-        "AWS_ENDPOINT_URL": localstack.endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 def run(command: list[str], localstack: LocalStack) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=ROOT, env=aws_env(localstack), capture_output=True, text=True, timeout=120, check=False
+        command, cwd=ROOT, env=localstack.operator_environment(), capture_output=True, text=True, timeout=120, check=False
     )
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
-from verifier.verifier_modules import handler, load_event
+from support.localstack import REGION, LocalStack
+from verifier.verifier_modules import handler, load_event, use_aws
 
 GITHUB_SECRET = "It's a Secret to Everybody"  # what tests/events/pipes_sqs_github.json is signed with
 
@@ -19,19 +19,9 @@ GITHUB_SECRET = "It's a Secret to Everybody"  # what tests/events/pipes_sqs_gith
 def aws_env(localstack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     """The handler's boto3 client pointed at LocalStack, as the Lambda's environment would point
     it at AWS; a fresh client and cache for each test."""
-    for name, value in {
-        "AWS_ENDPOINT_URL": localstack.endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "WEBHOOK_SCHEME": "github",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "WEBHOOK_TOLERANCE_SECONDS", "WEBHOOK_DELIVERY_ID_HEADER"):
+    for name in ("WEBHOOK_TOLERANCE_SECONDS", "WEBHOOK_DELIVERY_ID_HEADER", "WEBHOOK_SECRET_JSON_KEY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(handler, "_client", None)
-    monkeypatch.setattr(handler, "_state", None)
+    use_aws(monkeypatch, localstack.aws_environment(), {"WEBHOOK_SCHEME": "github"})
     yield localstack
 
 

@@ -29,10 +29,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from support.http import post
-from support.localstack import ACCESS_KEY, REGION, SECRET_KEY, LocalStack
+from support.localstack import REGION, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, resources
-from verifier.verifier_modules import handler
+from verifier.verifier_modules import handler, use_aws
 
 STACK = "users-standard"
 OUTPUT_PREFIX = "webhook_users_"
@@ -69,18 +69,7 @@ def deployed(synth: SynthOutput, deployments: dict[str, Any], localstack: LocalS
 @pytest.fixture
 def verifier_env(deployed: Deployed, monkeypatch: pytest.MonkeyPatch) -> Deployed:
     """The verifier's environment as the stack configures it, its boto3 pointed at LocalStack."""
-    for name, value in {
-        **deployed.verifier_env,
-        "AWS_ENDPOINT_URL": deployed.aws.endpoint,
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setattr(handler, "_client", None)
-    monkeypatch.setattr(handler, "_state", None)
+    use_aws(monkeypatch, deployed.aws.aws_environment(), deployed.verifier_env)
     return deployed
 
 

@@ -312,6 +312,26 @@ class LocalStack:
             config=ours.merge(config) if config else ours,
         )
 
+    def aws_environment(self) -> dict[str, str]:
+        """The AWS_* settings that point boto3 (a Lambda handler run here, an operator's
+        command) at this LocalStack."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def operator_environment(self) -> dict[str, str]:
+        """An operator's shell pointed at this LocalStack: this process's environment without
+        its AWS settings and without those of a make that runs the tests (a nested `make`
+        would otherwise join the outer one's jobs)."""
+        return {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE")) and k != "MFLAGS"},
+            **self.aws_environment(),
+        }
+
     def execute_api_url(self, api_id: str, stage: str, path: str = "") -> str:
         """The URL that invokes `path` (e.g. "/events") of a REST API stage. LocalStack's
         path-style form: the host form ({api_id}.execute-api.localhost.localstack.cloud) needs

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -55,6 +56,17 @@ def headers_of(record: dict[str, Any]) -> dict[str, str]:
 
 def sent_at(record: dict[str, Any]) -> float:
     return int(record["attributes"]["SentTimestamp"]) / 1000
+
+
+def use_aws(monkeypatch: Any, aws_environment: Mapping[str, str], environment: Mapping[str, str] | None = None) -> None:
+    """The verifier's environment (`environment`: WEBHOOK_*) with its boto3 pointed where
+    `aws_environment` says, and a fresh Secrets Manager client and secret cache."""
+    for name, value in {**(environment or {}), **aws_environment}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.setattr(handler, "_client", None)
+    monkeypatch.setattr(handler, "_state", None)
 
 
 def received_at(record: dict[str, Any]) -> float:
