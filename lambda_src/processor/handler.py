@@ -1,7 +1,11 @@
 """Example processing step: the Lambda the state machine's `Process` state invokes.
 
 Input (built by the state machine from the verifier's verdict, see constructs_lib.workflow):
-    {"messageId": str, "deliveryId": str | None, "event": <the webhook body as JSON>}
+    {"messageId": str, "deliveryId": str | None, "event": <the webhook body as JSON> | None,
+     "body": <the raw body> | None}
+`event` is the parsed body when it is JSON that travels through Step Functions unchanged;
+otherwise it is None and `body` holds the raw text (a body that is not JSON, or holds values
+like 1e400 that strict JSON cannot carry back).
 Output: a summary of what was processed. Raising fails the record: the state machine reports
 its messageId in batchItemFailures, so SQS delivers it again and, after the queue's
 max_receive_count receives, moves it to the DLQ. Standard library only.
@@ -43,8 +47,9 @@ def parse(payload: dict[str, Any]) -> VerifiedMessage:
     if not isinstance(event, dict):
         # The verifier passes on any body it could verify; one that is not a JSON object has no
         # fields to act on, so it is a failure to look at, not something to drop silently.
+        carried = " (the body came as text: not JSON Step Functions can carry)" if isinstance(payload.get("body"), str) else ""
         raise UnprocessableEvent(
-            f"message {payload['messageId']}: the event is {type(event).__name__}, not a JSON object"
+            f"message {payload['messageId']}: the event is {type(event).__name__}, not a JSON object{carried}"
         )
     delivery_id = payload.get("deliveryId")
     return VerifiedMessage(payload["messageId"], delivery_id if isinstance(delivery_id, str) else None, event)
