@@ -460,8 +460,15 @@ def test_send_failure_answers_5xx_not_200(stack: Deployment) -> None:
     5xx and retries, never a 200 for a delivery that was not queued. SQS answers a missing
     queue with 400 (QueueDoesNotExist), which is not a refusal of the body: 502, not 413. The
     body is the documented failure answer, with the request id that finds the request in the
-    logs."""
+    logs. The queue is made again afterwards, as it was: later modules share the deployment."""
+    settings = stack.sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["All"])["Attributes"]
+    name = stack.queue_url.rsplit("/", 1)[1]
     stack.sqs.delete_queue(QueueUrl=stack.queue_url)
-    answer = send(stack.endpoint, valid_body())
-    assert answer.status == 502, answer
-    assert answer.json() == {"message": FAILURE_MESSAGE, "requestId": answer.headers["x-amzn-requestid"]}
+    try:
+        answer = send(stack.endpoint, valid_body())
+        assert answer.status == 502, answer
+        assert answer.json() == {"message": FAILURE_MESSAGE, "requestId": answer.headers["x-amzn-requestid"]}
+    finally:
+        read_only = ("QueueArn", "CreatedTimestamp", "LastModifiedTimestamp", "ApproximateNumberOf")
+        kept = {k: v for k, v in settings.items() if not k.startswith(read_only)}
+        assert stack.sqs.create_queue(QueueName=name, Attributes=kept)["QueueUrl"] == stack.queue_url
