@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .alarm_rules import Alarms
 from .policies import check_statement
 from .signing import default_delivery_id_headers, scheme_headers, schemes
-from .workflow import LambdaRetry, check_process
+from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
 __all__ = [
     "PropsError",
@@ -71,15 +71,10 @@ SQS_UNWINDOWED_BATCH_MAX = 10
 # Headroom on top of the pipe's worst case when the visibility timeout is derived: polling,
 # the synchronous start and the deletion of the batch take time too.
 VISIBILITY_MARGIN_SECONDS = 30
-# The workflow retries transient Lambda errors (workflow.LambdaRetry); its waits count toward
-# a record's worst case, once per Lambda step.
-_RETRY = LambdaRetry()
-LAMBDA_RETRY_WAIT_SECONDS = int(
-    sum(_RETRY.interval_seconds * _RETRY.backoff_rate**attempt for attempt in range(_RETRY.max_attempts))
-)
+# The workflow retries transient Lambda errors (workflow.LambdaRetry, as the pipeline builds
+# it); their waits count toward a record's worst case, once per Lambda step.
+LAMBDA_RETRY_WAIT_SECONDS = int(LambdaRetry().wait_seconds)
 DEFAULT_BATCH_SIZE = 10
-DEFAULT_MAX_CONCURRENCY = 10
-INLINE_MAP_MAX_CONCURRENCY = 40
 # Per-source throttling defaults (requests per second, burst), by what the provider does with
 # a 429: one that retries a refused delivery for hours loses nothing to a throttle; one that
 # never retries (GitHub) loses every delivery a throttle refuses, so its route gets ten times

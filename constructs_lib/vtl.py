@@ -108,7 +108,7 @@ def json_path(dotted: str) -> str:
 
 def _header_lookups(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     """Velocity that sets one variable per header name (case-insensitive, headers only; "" when
-    absent), and the variable of each name."""
+    absent), and the variable of each name, keyed by the name in lower case."""
     if not names:
         return "", {}
     variables = {name.lower(): f"$h{index}" for index, name in enumerate(dict.fromkeys(n.lower() for n in names))}
@@ -123,7 +123,7 @@ def _header_lookups(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     parts += [
         f'#if({var} == "")#set({var} = "$!hs.get({_vtl_string(canonical[key])})")#end' for key, var in variables.items()
     ]
-    return "".join(parts), {canonical[key]: var for key, var in variables.items()}
+    return "".join(parts), variables
 
 
 def send_message_template(spec: SendMessageSpec) -> str:
@@ -134,7 +134,7 @@ def send_message_template(spec: SendMessageSpec) -> str:
     parts = [lookups]
     message = ["Action=SendMessage&MessageBody=$util.urlEncode($input.body)", "#set($i = 0)"]
     for header in spec.attribute_headers:
-        value = var[next(n for n in var if n.lower() == header.lower())]
+        value = var[header.lower()]
         message.append(
             f'#if({value} != "")#set($i = $i + 1)'
             f"&MessageAttribute.${{i}}.Name={header}"
@@ -161,7 +161,7 @@ def send_message_template(spec: SendMessageSpec) -> str:
         )
         if dedup:
             first = '#set($d = "")' + "".join(
-                f'#if($d == "")#set($d = {var[next(n for n in var if n.lower() == h.lower())]})#end' for h in dedup
+                f'#if($d == "")#set($d = {var[h.lower()]})#end' for h in dedup
             )
             message.append(
                 first + '#if($d != "")#set($d = $util.urlEncode($d))'

@@ -122,6 +122,12 @@ class LambdaRetry:
                 f"LambdaRetry.backoff_rate={self.backoff_rate!r} would shorten each wait: use 1.0 or more"
             )
 
+    @property
+    def wait_seconds(self) -> float:
+        """The longest the retries of one state wait in all (without jitter, which only
+        shortens them): 1 + 2 + 4 = 7 s by default."""
+        return sum(self.interval_seconds * self.backoff_rate**attempt for attempt in range(self.max_attempts))
+
     def retrier(self) -> dict[str, Any]:
         retrier: dict[str, Any] = {
             "ErrorEquals": list(TRANSIENT_LAMBDA_ERRORS),

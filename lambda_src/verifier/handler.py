@@ -268,13 +268,6 @@ def _secret_list(items: object, what: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in items)
 
 
-def parse_event(body: str) -> object:
-    """The body as JSON, or None. NaN and Infinity count as not JSON: Step Functions could not
-    read the result that carried them."""
-    readable, event = readable_event(body)
-    return event if readable else None
-
-
 def readable_event(body: str) -> tuple[bool, object]:
     """(True, the body parsed as JSON) when that value can travel through Step Functions and
     back unchanged, else (False, None).
