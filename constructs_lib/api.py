@@ -288,6 +288,8 @@ class WebhookApi(Construct):
                     ApiGatewayUsagePlanApiStages(
                         api_id=self.rest_api.id,
                         stage=self.stage.stage_name,
+                        # A usage plan keys a method by its plain path (`/webhooks/github/POST`),
+                        # unlike the stage's method settings (see method_path).
                         throttle=[
                             ApiGatewayUsagePlanApiStagesThrottle(
                                 path=f"{s.source.route}/POST", rate_limit=rate, burst_limit=burst
