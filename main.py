@@ -13,8 +13,7 @@ from pathlib import Path
 
 from cdktf import App
 
-from constructs_lib import Processing, WebhookIngest, WebhookIngestProps, WebhookSource
-from constructs_lib.stack import WebhookStack
+from constructs_lib import Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
 from examples.models import GitHubEvent, MailgunEvent, User
 
 # The example processing Lambda; replace it with your own code root.

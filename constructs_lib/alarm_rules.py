@@ -15,7 +15,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from .prop_errors import FrozenProps
 
 __all__ = ["Alarms", "source_alarm_specs", "api_alarm_specs", "ALARM_NAME_MAX"]
 
@@ -30,10 +32,8 @@ MISSING_DATA = "notBreaching"
 AT_LEAST = "GreaterThanOrEqualToThreshold"
 
 
-class Alarms(BaseModel):
+class Alarms(FrozenProps):
     """The alarms every source gets: what fires them and whom they notify."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = Field(
         default=True, description="create the alarms; True (False = no alarm resources at all)"

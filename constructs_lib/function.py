@@ -24,12 +24,13 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionLoggingConfig,
 )
 from constructs import Construct
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from . import policies
 from .assets import DEFAULT_EXCLUDE, build_zip, source_code_hash
 from .iam import service_role
-from .props import IAM_ROLE_NAME_MAX, check_log_retention, parse_props
+from .prop_errors import FrozenProps, parse_props
+from .props import IAM_ROLE_NAME_MAX, check_log_retention
 
 __all__ = ["LambdaAsset", "PythonFunction", "PythonFunctionProps", "execution_policy"]
 
@@ -50,10 +51,8 @@ _HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class PythonFunctionProps(BaseModel):
+class PythonFunctionProps(FrozenProps):
     """Props of `PythonFunction`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     name: str = Field(
         description="function name; also names its log group /aws/lambda/<name> and role "

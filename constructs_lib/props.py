@@ -16,10 +16,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .alarm_rules import Alarms
 from .policies import check_statement
+from .prop_errors import FrozenProps, PropsError, parse_props
 from .signing import default_delivery_id_headers, scheme_headers, schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
@@ -116,19 +117,9 @@ _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
 
-class PropsError(ValueError):
-    """Wrong props: the message names the prop, the value and how to fix it."""
-
-
-def _frozen() -> ConfigDict:
-    return ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-
-class Processing(BaseModel):
+class Processing(FrozenProps):
     """What happens behind a source's queue: EventBridge Pipe -> Express workflow that verifies
     each delivery's signature and hands the valid ones to the processing step."""
-
-    model_config = _frozen()
 
     scheme: str = Field(
         description="signature scheme the verifier checks: github, stripe, standard-webhooks "
@@ -333,10 +324,8 @@ class Processing(BaseModel):
         return self.batch_window_seconds + self.workflow_timeout_seconds
 
 
-class WebhookSource(BaseModel):
+class WebhookSource(FrozenProps):
     """One webhook provider: its route, the model of its body and its own queue + DLQ."""
-
-    model_config = _frozen()
 
     name: str = Field(
         description="short id of the source (lower-case letters, digits, '-'); names its route, "
@@ -639,10 +628,8 @@ class WebhookSource(BaseModel):
             )
 
 
-class WebhookIngestProps(BaseModel):
+class WebhookIngestProps(FrozenProps):
     """Props of `WebhookIngest`: one REST API receiving one or more sources."""
-
-    model_config = _frozen()
 
     name: str = Field(
         description="prefix of every resource name (API, queues, role); unique per account and "
@@ -915,55 +902,6 @@ class PipelineNames:
 
 def pipeline_names(prefix: str, source_name: str) -> PipelineNames:
     return PipelineNames(f"{prefix}-{source_name}")
-
-
-def parse_props(model: type[BaseModel], props: Any) -> Any:
-    """Accept a props instance or a dict; re-raise validation errors as one `PropsError`."""
-    if isinstance(props, model):
-        return props
-    try:
-        return model.model_validate(props)
-    except ValidationError as error:
-        raise PropsError(_describe(model, error)) from None
-
-
-def _describe(model: type[BaseModel], error: ValidationError) -> str:
-    items = error.errors()
-    # A tuple whose element fails also reports "too short" for itself; the element's own error
-    # is the one that says what to fix.
-    items = [
-        item
-        for item in items
-        if not (
-            item["type"] == "too_short"
-            and any(len(other["loc"]) > len(item["loc"]) and other["loc"][: len(item["loc"])] == item["loc"] for other in items)
-        )
-    ]
-    lines = []
-    for item in items:
-        where = ".".join(str(part) for part in item["loc"]) or model.__name__
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            known = ", ".join(_fields_at(model, item["loc"][:-1]))
-            message = f"unknown prop (a typo?); known props: {known}"
-        # Model-level checks already name the values; echoing the whole input would bury them.
-        quiet = item["type"] in ("missing", "extra_forbidden") or isinstance(item["input"], dict)
-        value = "" if quiet else f" (got {item['input']!r})"
-        lines.append(f"{model.__name__}.{where}: {message}{value}")
-    return "invalid props:\n  " + "\n  ".join(lines)
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    current: type[BaseModel] = model
-    for part in loc:
-        if isinstance(part, str) and part in current.model_fields:
-            annotation = current.model_fields[part].annotation
-            inner = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                current = annotation
-            elif inner:
-                current = inner[0]
-    return sorted(current.model_fields)
 
 
 def _check_name(value: str, longest: int, problem: str, example: str) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+# The same helpers users get for their own stacks.
+from constructs_lib.testing import json_document, ref, resources, terraform_unescape
 
 JSII_ENV = {
     "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
@@ -50,29 +52,4 @@ def synth_app(project: Path, outdir: Path, *, python: str = sys.executable) -> S
     return SynthOutput(outdir)
 
 
-# A live interpolation (not the escaped `$${`), whose expression may hold quoted strings.
-_INTERPOLATION = re.compile(r'(?<!\$)\$\{(?:[^{}"]|"[^"]*")*\}')
-
-
-def json_document(text: str) -> Any:
-    """Parse a JSON document held in a Terraform string before Terraform evaluates it.
-
-    An interpolation like `${element(split(":", x.arn), 1)}` holds raw quotes, which Terraform
-    removes by evaluating it; here it is kept as text, its quotes escaped, so the rest parses.
-    """
-    kept = _INTERPOLATION.sub(lambda m: m.group(0).replace('"', '\\"'), text)
-    return json.loads(terraform_unescape(kept))
-
-
-def terraform_unescape(text: str) -> str:
-    """What Terraform makes of a literal string: `$${` is `${`, `%%{` is `%{`."""
-    return text.replace("$${", "${").replace("%%{", "%{")
-
-
-def resources(stack: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return stack.get("resource", {}).get(kind, {})
-
-
-def ref(kind: str, name: str, attribute: str) -> str:
-    """The interpolation cdktf writes for a resource attribute."""
-    return "${" + f"{kind}.{name}.{attribute}" + "}"
+__all__ = ["JSII_ENV", "SynthOutput", "json_document", "node_major", "ref", "resources", "synth_app", "terraform_unescape"]

@@ -115,7 +115,8 @@ def test_every_field_documents_its_default() -> None:
 def test_alarms_are_frozen_and_refuse_unknown_props() -> None:
     with pytest.raises(ValidationError):
         Alarms().enabled = False  # type: ignore[misc]
-    with pytest.raises(ValidationError, match="extra"):
+    # Built directly, as from a dict: one PropsError naming the prop and the known ones.
+    with pytest.raises(PropsError, match=r"Alarms\.dlq_threshold: unknown prop \(a typo\?\); known props: actions, "):
         Alarms(dlq_threshold=3)  # type: ignore[call-arg]
 
 

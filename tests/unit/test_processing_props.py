@@ -29,8 +29,13 @@ def props(processing: dict | None = None, name: str = "acme", **source: object) 
 
 
 def error_of(value: dict) -> str:
+    """The PropsError for these props, which must be the same whether they come as a dict or
+    the props object is built directly."""
     with pytest.raises(PropsError) as caught:
         parse_props(WebhookIngestProps, value)
+    with pytest.raises(PropsError) as built:
+        WebhookIngestProps(**value)
+    assert str(built.value) == str(caught.value)
     return str(caught.value)
 
 

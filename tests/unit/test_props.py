@@ -34,8 +34,13 @@ def props(**source: object) -> dict:
 
 
 def error_of(value: dict) -> str:
+    """The PropsError for these props, which must be the same whether they come as a dict or
+    the props object is built directly."""
     with pytest.raises(PropsError) as caught:
         parse_props(WebhookIngestProps, value)
+    with pytest.raises(PropsError) as built:
+        WebhookIngestProps(**value)
+    assert str(built.value) == str(caught.value)
     return str(caught.value)
 
 
@@ -51,6 +56,17 @@ def test_every_field_documents_its_default() -> None:
     for model in (WebhookSource, WebhookIngestProps):
         for name, info in model.model_fields.items():
             assert info.description and len(info.description) > 20, f"{model.__name__}.{name}"
+
+
+def test_a_props_object_built_directly_raises_one_props_error_naming_prop_value_and_fix() -> None:
+    with pytest.raises(PropsError) as caught:
+        WebhookSource(name="GitHub Hooks", model=Body)
+    assert str(caught.value) == (
+        "invalid props:\n  WebhookSource.name: source name 'GitHub Hooks' is not a short id: use 1-32 "
+        "lower-case letters, digits and single '-', starting with a letter (e.g. 'github') (got 'GitHub Hooks')"
+    )
+    with pytest.raises(PropsError, match=r"WebhookSource\.fifo_queue: unknown prop \(a typo\?\); known props: "):
+        WebhookSource(name="github", model=Body, fifo_queue=True)  # type: ignore[call-arg]
 
 
 def test_props_are_frozen() -> None:
@@ -167,3 +183,22 @@ def test_readme_tables_list_every_prop() -> None:
         section = readme.split(f"### `{model.__name__}`", 1)[1].split("\n\n", 2)[1]
         documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
         assert documented == set(model.model_fields), model.__name__
+
+
+def test_the_readmes_python_parses_and_imports_only_public_names() -> None:
+    import ast
+    import re
+    from pathlib import Path
+
+    import constructs_lib
+    import constructs_lib.testing
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) >= 3
+    for block in blocks:
+        tree = ast.parse(block)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in ("constructs_lib", "constructs_lib.testing"):
+                public = constructs_lib.__all__ if node.module == "constructs_lib" else constructs_lib.testing.__all__
+                assert {alias.name for alias in node.names} <= set(public), node.module
