@@ -12,25 +12,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import testing
-    from .alarm_rules import Alarms
-    from .function import LambdaAsset, PythonFunction, PythonFunctionProps
-    from .pipeline import WebhookPipeline
-    from .prop_errors import PropsError
-    from .props import Processing, WebhookIngestProps, WebhookSource
-    from .schema import (
-        ConversionResult,
-        EdgeLoosenedWarning,
-        Email,
-        Loosening,
-        UnsupportedModelError,
-        api_gateway_schema,
-        convert,
-        openapi_component,
-    )
-    from .stack import WebhookStack
-    from .webhook import WebhookIngest
-    from .workflow import LambdaRetry, webhook_workflow
+    # `X as X`: what a type checker may take from the package root (PEP 484 re-exports).
+    from . import testing as testing
+    from .alarm_rules import Alarms as Alarms
+    from .function import LambdaAsset as LambdaAsset
+    from .function import PythonFunction as PythonFunction
+    from .function import PythonFunctionProps as PythonFunctionProps
+    from .pipeline import WebhookPipeline as WebhookPipeline
+    from .prop_errors import PropsError as PropsError
+    from .props import Processing as Processing
+    from .props import WebhookIngestProps as WebhookIngestProps
+    from .props import WebhookSource as WebhookSource
+    from .schema import ConversionResult as ConversionResult
+    from .schema import EdgeLoosenedWarning as EdgeLoosenedWarning
+    from .schema import Email as Email
+    from .schema import Loosening as Loosening
+    from .schema import UnsupportedModelError as UnsupportedModelError
+    from .schema import api_gateway_schema as api_gateway_schema
+    from .schema import convert as convert
+    from .schema import openapi_component as openapi_component
+    from .stack import WebhookStack as WebhookStack
+    from .webhook import WebhookIngest as WebhookIngest
+    from .workflow import LambdaRetry as LambdaRetry
+    from .workflow import webhook_workflow as webhook_workflow
 
 # name -> the module that defines it; a module name maps to the module itself.
 _EXPORTS = {

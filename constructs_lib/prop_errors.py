@@ -23,7 +23,7 @@ class PropsError(ValueError):
     """Wrong props: the message names the prop, the value and how to fix it."""
 
 
-class _RaisesPropsError(type(BaseModel)):  # type: ignore[misc]
+class _RaisesPropsError(type(BaseModel)):  # type: ignore[misc]  # Pydantic's own metaclass
     """Pydantic's model metaclass, calling the class (`Model(...)`) re-raised as PropsError.
 
     A metaclass rather than `__init__`: Pydantic also runs a model's own `__init__` while it
@@ -40,10 +40,19 @@ class _RaisesPropsError(type(BaseModel)):  # type: ignore[misc]
                 raise PropsError(describe(cls, error)) from None
 
 
-class FrozenProps(BaseModel, metaclass=_RaisesPropsError):
-    """Base of the props models: frozen, no unknown props, errors as PropsError."""
+if TYPE_CHECKING:
+    # What type checkers see: an ordinary Pydantic model, whose constructor they derive from
+    # the fields.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    class FrozenProps(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+else:
+
+    class FrozenProps(BaseModel, metaclass=_RaisesPropsError):
+        """Base of the props models: frozen, no unknown props, errors as PropsError."""
+
+        model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
 
 def parse_props(model: type[M], props: M | dict[str, Any]) -> M:
