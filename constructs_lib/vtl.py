@@ -53,6 +53,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .signing import received_at_attribute
+
 __all__ = [
     "SendMessageSpec",
     "send_message_template",
@@ -65,9 +67,9 @@ __all__ = [
     "SQS_ID_MAX",
 ]
 
-# The attribute carrying when API Gateway received the request (the verifier's
-# signatures.RECEIVED_AT_ATTRIBUTE; tests hold the two equal).
-RECEIVED_AT_ATTRIBUTE = "webhook.received_at"
+# The attribute carrying when API Gateway received the request, named where the verifier
+# that reads it names it.
+RECEIVED_AT_ATTRIBUTE = received_at_attribute()
 # An SQS action that does not exist: what the template asks for when the body is empty.
 EMPTY_BODY_ACTION = "WebhookBodyIsEmpty"
 # SQS: MessageGroupId and MessageDeduplicationId are 1-128 characters.
