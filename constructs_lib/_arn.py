@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from cdktf import Fn
+from constructs import IConstruct
+
+from . import engine
 
 PARTITION, REGION, ACCOUNT = 1, 3, 4
 
 
-def arn_part(arn: str, index: int) -> str:
+def arn_part(scope: IConstruct, arn: str, index: int) -> str:
     """A field of an ARN (PARTITION, REGION or ACCOUNT), read by Terraform at plan time.
 
     Taking region and account from a resource's own ARN needs no data source, so the module
-    works unchanged with provider 5.x and 6.x and in any partition.
+    works unchanged with provider 5.x and 6.x and in any partition. `scope`: where the
+    expression is used (it names the engine).
     """
-    return Fn.element(Fn.split(":", arn), index)
+    fn = engine.of(scope).core.Fn
+    return str(fn.element(fn.split(":", arn), index))

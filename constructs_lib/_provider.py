@@ -98,6 +98,6 @@ def _jsii_submodule_map() -> dict[str, str] | None:
     return fqn_map if isinstance(fqn_map, dict) else None
 
 
-# On import, so that `from constructs_lib import _provider` placed before a module's provider
-# imports is all a module needs.
+# On import, so that importing this module before the bindings is all it takes (constructs_lib.engine
+# does, before it imports a submodule of cdktf's provider).
 install()

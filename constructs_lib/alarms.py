@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from constructs import Construct
 
+from . import engine
 from .alarm_rules import Alarms
+
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 
 __all__ = ["WebhookAlarms"]
 
@@ -34,10 +36,11 @@ class WebhookAlarms(Construct):
         tags: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
+        aws = engine.of(self).aws
         actions = list(props.actions) or None
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
         for spec in specs:
-            self.alarms[spec["what"]] = CloudwatchMetricAlarm(
+            self.alarms[spec["what"]] = aws.CloudwatchMetricAlarm(
                 self,
                 _construct_id(spec["what"]),
                 alarm_name=spec["name"],

@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cdktf import Fn, TerraformResourceLifecycle
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
-from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
-from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
-from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
-    ApiGatewayMethodSettings,
-    ApiGatewayMethodSettingsSettings,
-)
-from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
-    ApiGatewayRestApi,
-    ApiGatewayRestApiEndpointConfiguration,
-)
-from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
-from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
-    ApiGatewayUsagePlan,
-    ApiGatewayUsagePlanApiStages,
-    ApiGatewayUsagePlanApiStagesThrottle,
-    ApiGatewayUsagePlanThrottleSettings,
-)
-from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
-from . import openapi, policies, vtl
+from . import engine, openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .iam import service_role
 from .schema import api_gateway_schema, openapi_component
 from .props import WebhookIngestProps, WebhookSource
+
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+    from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+    from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+        ApiGatewayMethodSettings,
+        ApiGatewayMethodSettingsSettings,
+    )
+    from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+    from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
 # What each access log line holds: who called, what happened, how long it took. JSON, so Logs
 # Insights can query it; never the body or headers (signatures, personal data).
@@ -116,8 +101,10 @@ class WebhookApi(Construct):
         log_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        found = engine.of(self)
+        aws, core = found.aws, found.core
         name, stage_name, tags = props.name, props.stage_name, props.tags
-        partition = arn_part(sources[0].queue.arn, PARTITION)
+        partition = arn_part(self, sources[0].queue.arn, PARTITION)
         self.role = service_role(
             self,
             ("Role", "SendMessage"),
@@ -138,9 +125,9 @@ class WebhookApi(Construct):
                 model_name=model_name(s.source),
                 schema=openapi_component(api_gateway_schema(s.source.model)),
                 integration_uri=openapi.sqs_integration_uri(
-                    arn_part(s.queue.arn, PARTITION),
-                    arn_part(s.queue.arn, REGION),
-                    arn_part(s.queue.arn, ACCOUNT),
+                    arn_part(self, s.queue.arn, PARTITION),
+                    arn_part(self, s.queue.arn, REGION),
+                    arn_part(self, s.queue.arn, ACCOUNT),
                     s.queue.name,
                 ),
                 credentials_arn=self.role.arn,
@@ -155,30 +142,30 @@ class WebhookApi(Construct):
             api_key=props.api_key_required,
             allowed_source_ips=list(props.allowed_source_ips) or None,
         )
-        self.rest_api = ApiGatewayRestApi(
+        self.rest_api = aws.ApiGatewayRestApi(
             self,
             "RestApi",
             name=name,
             description=f"Webhook ingest: {name}",
             body=openapi.terraform_string(document),
-            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            endpoint_configuration=aws.ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             tags=tags or None,
             # Should the API ever be replaced, the new one exists before the old one goes.
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            lifecycle=core.TerraformResourceLifecycle(create_before_destroy=True),
         )
         # A new deployment whenever the document changes; the stage moves to it before the old
         # one is deleted, so the endpoint never points at nothing.
-        self.deployment = ApiGatewayDeployment(
+        self.deployment = aws.ApiGatewayDeployment(
             self,
             "Deployment",
             rest_api_id=self.rest_api.id,
-            triggers={"redeployment": Fn.sha256(self.rest_api.body)},
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            triggers={"redeployment": core.Fn.sha256(self.rest_api.body)},
+            lifecycle=core.TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.account: ApiGatewayAccount | None = None
         if props.manage_account_logging_role:
             # API Gateway writes stage logs with one role set per account and region.
-            logging_role = IamRole(
+            logging_role = aws.IamRole(
                 self,
                 "LoggingRole",
                 name=f"{name}-apigw-logs",
@@ -186,16 +173,16 @@ class WebhookApi(Construct):
                 assume_role_policy=json.dumps(policies.assume_role_policy("apigateway.amazonaws.com")),
                 tags=tags or None,
             )
-            attachment = IamRolePolicyAttachment(
+            attachment = aws.IamRolePolicyAttachment(
                 self,
                 "LoggingRolePolicy",
                 role=logging_role.name,
                 policy_arn=f"arn:{partition}:{PUSH_TO_CLOUDWATCH_POLICY}",
             )
-            self.account = ApiGatewayAccount(
+            self.account = aws.ApiGatewayAccount(
                 self, "Account", cloudwatch_role_arn=logging_role.arn, depends_on=[attachment]
             )
-        self.access_log_group = CloudwatchLogGroup(
+        self.access_log_group = aws.CloudwatchLogGroup(
             self,
             "AccessLogGroup",
             name=f"/aws/apigateway/{name}/{stage_name}/access",
@@ -203,13 +190,13 @@ class WebhookApi(Construct):
             kms_key_id=log_key_arn,
             tags=tags or None,
         )
-        self.stage = ApiGatewayStage(
+        self.stage = aws.ApiGatewayStage(
             self,
             "Stage",
             rest_api_id=self.rest_api.id,
             deployment_id=self.deployment.id,
             stage_name=stage_name,
-            access_log_settings=ApiGatewayStageAccessLogSettings(
+            access_log_settings=aws.ApiGatewayStageAccessLogSettings(
                 destination_arn=self.access_log_group.arn,
                 format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
             ),
@@ -222,7 +209,7 @@ class WebhookApi(Construct):
         # creates it first, and logging is switched on (method settings) only after.
         self.execution_log_group: CloudwatchLogGroup | None = None
         if props.execution_log_level != "OFF":
-            self.execution_log_group = CloudwatchLogGroup(
+            self.execution_log_group = aws.CloudwatchLogGroup(
                 self,
                 "ExecutionLogGroup",
                 name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{stage_name}",
@@ -233,7 +220,7 @@ class WebhookApi(Construct):
         logs_first = [self.execution_log_group] if self.execution_log_group is not None else None
 
         def settings(rate: float, burst: int) -> ApiGatewayMethodSettingsSettings:
-            return ApiGatewayMethodSettingsSettings(
+            return aws.ApiGatewayMethodSettingsSettings(
                 logging_level=props.execution_log_level,
                 # Request and response bodies never go to the logs: they hold signatures and
                 # personal data.
@@ -243,7 +230,7 @@ class WebhookApi(Construct):
                 throttling_burst_limit=burst,
             )
 
-        self.method_settings = ApiGatewayMethodSettings(
+        self.method_settings = aws.ApiGatewayMethodSettings(
             self,
             "MethodSettings",
             rest_api_id=self.rest_api.id,
@@ -261,7 +248,7 @@ class WebhookApi(Construct):
             rate, burst = s.source.throttle
             # One after another: each is an UpdateStage of the same stage, and API Gateway
             # refuses concurrent updates of one stage (ConflictException).
-            previous = self.route_settings[s.source.name] = ApiGatewayMethodSettings(
+            previous = self.route_settings[s.source.name] = aws.ApiGatewayMethodSettings(
                 self,
                 f"RouteSettings-{s.source.name}",
                 rest_api_id=self.rest_api.id,
@@ -271,40 +258,40 @@ class WebhookApi(Construct):
                 depends_on=[previous],
             )
         if props.web_acl_arn is not None:
-            Wafv2WebAclAssociation(
+            aws.Wafv2WebAclAssociation(
                 self, "WebAcl", resource_arn=self.stage.arn, web_acl_arn=props.web_acl_arn
             )
         self.api_key: ApiGatewayApiKey | None = None
         if props.api_key_required:
-            self.api_key = ApiGatewayApiKey(self, "ApiKey", name=f"{name}-providers", tags=tags or None)
+            self.api_key = aws.ApiGatewayApiKey(self, "ApiKey", name=f"{name}-providers", tags=tags or None)
             # The one key is shared by every provider: the plan allows them all their routes'
             # limits at once, and holds each route to its own.
             limits = [s.source.throttle for s in sources]
-            plan = ApiGatewayUsagePlan(
+            plan = aws.ApiGatewayUsagePlan(
                 self,
                 "UsagePlan",
                 name=f"{name}-providers",
                 api_stages=[
-                    ApiGatewayUsagePlanApiStages(
+                    aws.ApiGatewayUsagePlanApiStages(
                         api_id=self.rest_api.id,
                         stage=self.stage.stage_name,
                         # A usage plan keys a method by its plain path (`/webhooks/github/POST`),
                         # unlike the stage's method settings (see method_path).
                         throttle=[
-                            ApiGatewayUsagePlanApiStagesThrottle(
+                            aws.ApiGatewayUsagePlanApiStagesThrottle(
                                 path=f"{s.source.route}/POST", rate_limit=rate, burst_limit=burst
                             )
                             for s, (rate, burst) in zip(sources, limits)
                         ],
                     )
                 ],
-                throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                throttle_settings=aws.ApiGatewayUsagePlanThrottleSettings(
                     rate_limit=min(sum(rate for rate, _ in limits), API_GATEWAY_ACCOUNT_RATE),
                     burst_limit=min(sum(burst for _, burst in limits), API_GATEWAY_ACCOUNT_BURST),
                 ),
                 tags=tags or None,
             )
-            ApiGatewayUsagePlanKey(
+            aws.ApiGatewayUsagePlanKey(
                 self, "UsagePlanKey", key_id=self.api_key.id, key_type="API_KEY", usage_plan_id=plan.id
             )
         self.invoke_url = self.stage.invoke_url

@@ -15,18 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from cdktf import AssetType, TerraformAsset
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.lambda_function import (
-    LambdaFunction,
-    LambdaFunctionEnvironment,
-    LambdaFunctionLoggingConfig,
-)
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 
-from . import policies
+from . import engine, policies
 from .assets import DEFAULT_EXCLUDE, build_zip, source_code_hash
 from .iam import service_role
 from .prop_errors import FrozenProps, parse_props
@@ -246,11 +238,12 @@ class LambdaAsset(Construct):
         self.size = len(data)
         # Our digest as the asset hash: cdktf names the copy after it, so the path in the
         # synthesized JSON changes exactly when the zip does.
-        self.asset = TerraformAsset(
+        core = engine.of(self).core
+        self.asset = core.TerraformAsset(
             self,
             "Zip",
             path=str(_stage(data, file_name)),
-            type=AssetType.FILE,
+            type=core.AssetType.FILE,
             asset_hash=hashlib.sha256(data).hexdigest(),
         )
         self.path = self.asset.path
@@ -269,12 +262,13 @@ class PythonFunction(Construct):
         p: PythonFunctionProps = parse_props(PythonFunctionProps, props)
         super().__init__(scope, id_)
         self.props = p
+        aws = engine.of(self).aws
         tags = p.tags or None
 
         self.code = LambdaAsset(self, "Code", source_dir=p.code_dir, exclude=p.exclude, compress=p.compress_code)
         # Created by us, before the function: Lambda would otherwise create the group on the
         # first log line, outside Terraform and without retention.
-        self.log_group = CloudwatchLogGroup(
+        self.log_group = aws.CloudwatchLogGroup(
             self,
             "LogGroup",
             name=f"/aws/lambda/{p.name}",
@@ -296,7 +290,7 @@ class PythonFunction(Construct):
             tags=tags,
         )
         self.role, self.policy = execution.role, execution.policy
-        self.function = LambdaFunction(
+        self.function = aws.LambdaFunction(
             self,
             "Function",
             function_name=p.name,
@@ -309,8 +303,8 @@ class PythonFunction(Construct):
             timeout=p.timeout_seconds,
             filename=self.code.path,
             source_code_hash=self.code.source_code_hash,
-            environment=LambdaFunctionEnvironment(variables=p.environment) if p.environment else None,
-            logging_config=LambdaFunctionLoggingConfig(
+            environment=aws.LambdaFunctionEnvironment(variables=p.environment) if p.environment else None,
+            logging_config=aws.LambdaFunctionLoggingConfig(
                 log_format="JSON",
                 log_group=self.log_group.name,
                 application_log_level=p.log_level,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from . import policies
+from . import engine, policies
+
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.iam_role import IamRole
+    from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
 __all__ = ["ServiceRole", "service_role"]
 
@@ -41,7 +42,8 @@ def service_role(
     role would otherwise make a cycle. `ids` are the construct IDs of role and policy, which
     are a contract (renaming one replaces a live resource)."""
     role_id, policy_id = ids
-    role = IamRole(
+    aws = engine.of(scope).aws
+    role = aws.IamRole(
         scope,
         role_id,
         name=name,
@@ -49,5 +51,5 @@ def service_role(
         assume_role_policy=json.dumps(policies.assume_role_policy(service, source_account, source_arn)),
         tags=tags or None,
     )
-    inline = IamRolePolicy(scope, policy_id, name=policy_name, role=role.id, policy=json.dumps(policy))
+    inline = aws.IamRolePolicy(scope, policy_id, name=policy_name, role=role.id, policy=json.dumps(policy))
     return ServiceRole(role, inline)

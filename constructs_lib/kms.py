@@ -10,11 +10,14 @@ moment exists where AWS's default key policy is in force.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
+
+from . import engine
+
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 __all__ = ["CustomerKey"]
 
@@ -35,7 +38,7 @@ class CustomerKey(Construct):
         tags: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
-        self.key = KmsKey(
+        self.key: KmsKey = engine.of(self).aws.KmsKey(
             self,
             "Key",
             description=description,

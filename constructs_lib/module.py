@@ -48,12 +48,11 @@ def max_prefix_length(props: WebhookIngestProps) -> int:
 
 
 def build(props: WebhookIngestProps, out: Path) -> None:
-    from cdktf import App, TerraformStack
+    from . import engine
+    from .webhook import WebhookIngest
 
-    from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-    from cdktf_cdktf_provider_aws.provider import AwsProvider
-
-    from constructs_lib.webhook import WebhookIngest
+    # Either engine writes the same module (tests/synth/test_engines.py); the default does.
+    found = engine.default()
 
     longest = max_prefix_length(props)
     if longest < len(NAME_SENTINEL):
@@ -62,10 +61,10 @@ def build(props: WebhookIngestProps, out: Path) -> None:
         )
     stand_in = WebhookIngestProps.model_validate({**dict(props), "name": NAME_SENTINEL, "tags": TAG_SENTINEL})
     with tempfile.TemporaryDirectory(prefix="module-synth-") as scratch:
-        app = App(outdir=scratch)
-        stack = TerraformStack(app, STACK)
+        app = found.core.App(outdir=scratch)
+        stack = found.core.TerraformStack(app, STACK)
         # cdktf refuses resources without a provider construct; the module leaves the block out.
-        AwsProvider(stack, "aws")
+        found.aws.AwsProvider(stack, "aws")
         stack.add_override("terraform.required_providers.aws.version", _constraint())
         WebhookIngest(stack, "Webhooks", stand_in)
         app.synth()

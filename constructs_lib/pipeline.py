@@ -10,35 +10,21 @@ The definition comes from the pure builder `workflow.webhook_workflow`; the IAM 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.pipes_pipe import (
-    PipesPipe,
-    PipesPipeLogConfiguration,
-    PipesPipeLogConfigurationCloudwatchLogsLogDestination,
-    PipesPipeSourceParameters,
-    PipesPipeSourceParametersSqsQueueParameters,
-    PipesPipeTargetParameters,
-    PipesPipeTargetParametersStepFunctionStateMachineParameters,
-)
-from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
-from cdktf_cdktf_provider_aws.sfn_state_machine import (
-    SfnStateMachine,
-    SfnStateMachineLoggingConfiguration,
-    SfnStateMachineTracingConfiguration,
-)
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
-from . import policies
+from . import engine, policies
 from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
 from .openapi import terraform_string
 from .props import Processing, WebhookSource, pipeline_names
 from .signing import VERIFIER_DIR
 from .workflow import webhook_workflow
+
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+    from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
 __all__ = ["WebhookPipeline", "verifier_environment"]
 
@@ -86,6 +72,7 @@ class WebhookPipeline(Construct):
         log_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        aws = engine.of(self).aws
         p: Processing = source.processing  # type: ignore[assignment]
         assert p is not None, "WebhookPipeline needs a source with processing"
         names = pipeline_names(prefix, source.name)
@@ -94,7 +81,7 @@ class WebhookPipeline(Construct):
         self.secret: SecretsmanagerSecret | None = None
         if p.secret_arn is None:
             # No secret version: the value never passes through Terraform or its state.
-            self.secret = SecretsmanagerSecret(
+            self.secret = aws.SecretsmanagerSecret(
                 self,
                 "Secret",
                 name=names.secret,
@@ -159,7 +146,7 @@ class WebhookPipeline(Construct):
             max_concurrency=p.max_concurrency,
             timeout_seconds=p.workflow_timeout_seconds,
         )
-        self.workflow_log_group = CloudwatchLogGroup(
+        self.workflow_log_group = aws.CloudwatchLogGroup(
             self,
             "WorkflowLogGroup",
             # The /aws/vendedlogs/ prefix keeps Step Functions' log delivery from growing the
@@ -186,25 +173,25 @@ class WebhookPipeline(Construct):
             tags=tag_map,
         )
         self.workflow_role, workflow_policy = workflow.role, workflow.policy
-        self.state_machine = SfnStateMachine(
+        self.state_machine = aws.SfnStateMachine(
             self,
             "StateMachine",
             name=names.state_machine,
             type="EXPRESS",
             role_arn=self.workflow_role.arn,
             definition=terraform_string(self.definition),
-            logging_configuration=SfnStateMachineLoggingConfiguration(
+            logging_configuration=aws.SfnStateMachineLoggingConfiguration(
                 log_destination=f"{self.workflow_log_group.arn}:*",
                 level=p.workflow_log_level,
                 include_execution_data=p.log_execution_data,
             ),
-            tracing_configuration=SfnStateMachineTracingConfiguration(enabled=p.tracing),
+            tracing_configuration=aws.SfnStateMachineTracingConfiguration(enabled=p.tracing),
             tags=tag_map,
             # Step Functions checks the role's rights (log delivery) when the machine is created.
             depends_on=[workflow_policy],
         )
 
-        self.pipe_log_group = CloudwatchLogGroup(
+        self.pipe_log_group = aws.CloudwatchLogGroup(
             self,
             "PipeLogGroup",
             name=f"/aws/vendedlogs/pipes/{names.pipe}",
@@ -230,7 +217,7 @@ class WebhookPipeline(Construct):
             tags=tag_map,
         )
         self.pipe_role, pipe_policy = pipe.role, pipe.policy
-        self.pipe = PipesPipe(
+        self.pipe = aws.PipesPipe(
             self,
             "Pipe",
             name=names.pipe,
@@ -238,21 +225,21 @@ class WebhookPipeline(Construct):
             role_arn=self.pipe_role.arn,
             source=queue.arn,
             target=self.state_machine.arn,
-            source_parameters=PipesPipeSourceParameters(
-                sqs_queue_parameters=PipesPipeSourceParametersSqsQueueParameters(
+            source_parameters=aws.PipesPipeSourceParameters(
+                sqs_queue_parameters=aws.PipesPipeSourceParametersSqsQueueParameters(
                     batch_size=source.pipe_batch_size,
                     maximum_batching_window_in_seconds=p.batch_window_seconds,
                 )
             ),
-            target_parameters=PipesPipeTargetParameters(
-                step_function_state_machine_parameters=PipesPipeTargetParametersStepFunctionStateMachineParameters(
+            target_parameters=aws.PipesPipeTargetParameters(
+                step_function_state_machine_parameters=aws.PipesPipeTargetParametersStepFunctionStateMachineParameters(
                     # Synchronous: the pipe reads batchItemFailures from the execution's output.
                     invocation_type="REQUEST_RESPONSE"
                 )
             ),
-            log_configuration=PipesPipeLogConfiguration(
+            log_configuration=aws.PipesPipeLogConfiguration(
                 level=p.pipe_log_level,
-                cloudwatch_logs_log_destination=PipesPipeLogConfigurationCloudwatchLogsLogDestination(
+                cloudwatch_logs_log_destination=aws.PipesPipeLogConfigurationCloudwatchLogsLogDestination(
                     log_group_arn=self.pipe_log_group.arn
                 ),
                 include_execution_data=["ALL"] if p.log_execution_data else None,

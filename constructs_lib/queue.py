@@ -4,16 +4,15 @@ encrypted, TLS-only, with redrive."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
-from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
-from cdktf_cdktf_provider_aws.sqs_queue_redrive_allow_policy import SqsQueueRedriveAllowPolicy
 from constructs import Construct
 
-from . import policies
+from . import engine, policies
 from .props import WebhookSource, queue_names, rejected_queue_name
 
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
 # Room on a rejected queue for the reason attribute beside what the source queue holds.
 REJECTED_COPY_ALLOWANCE_BYTES = 1024
@@ -39,6 +38,7 @@ class WebhookQueue(Construct):
         kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        aws = engine.of(self).aws
         name, dlq_name = queue_names(prefix, source)
         fifo = {"fifo_queue": True} if source.fifo else {}
         # Both queues under one key: a message moved to the DLQ stays readable by the same roles.
@@ -53,7 +53,7 @@ class WebhookQueue(Construct):
             }
         )
 
-        self.dead_letter_queue = SqsQueue(
+        self.dead_letter_queue = aws.SqsQueue(
             self,
             "DeadLetterQueue",
             name=dlq_name,
@@ -62,7 +62,7 @@ class WebhookQueue(Construct):
             tags=tags or None,
             **fifo,
         )
-        self.queue = SqsQueue(
+        self.queue = aws.SqsQueue(
             self,
             "Queue",
             name=name,
@@ -82,7 +82,7 @@ class WebhookQueue(Construct):
         )
         # A separate resource: inline on the DLQ it would reference the queue, which already
         # references the DLQ through its redrive policy, and Terraform refuses the cycle.
-        SqsQueueRedriveAllowPolicy(
+        aws.SqsQueueRedriveAllowPolicy(
             self,
             "RedriveAllowPolicy",
             queue_url=self.dead_letter_queue.url,
@@ -90,7 +90,7 @@ class WebhookQueue(Construct):
         )
         self.rejected_queue: SqsQueue | None = None
         if source.processing is not None:
-            self.rejected_queue = SqsQueue(
+            self.rejected_queue = aws.SqsQueue(
                 self,
                 "RejectedQueue",
                 name=rejected_queue_name(prefix, source),
@@ -107,7 +107,7 @@ class WebhookQueue(Construct):
         if self.rejected_queue is not None:
             guarded.append(("RejectedQueuePolicy", self.rejected_queue))
         for label, queue in guarded:
-            SqsQueuePolicy(
+            aws.SqsQueuePolicy(
                 self,
                 label,
                 queue_url=queue.url,

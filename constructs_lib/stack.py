@@ -2,34 +2,72 @@
 
 from __future__ import annotations
 
-from cdktf import LocalBackend, TerraformStack, TerraformVariable
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from typing import TYPE_CHECKING, Any
+
 from constructs import Construct
+from jsii import JSIIMeta
+
+from . import engine
 
 # Tested against the offline 5.100.0 provider; the bindings are generated from 6.x, whose
 # schema our resources also fit. Users run either major version.
 AWS_PROVIDER_CONSTRAINT = ">= 5.100.0, < 7.0.0"
 
+if TYPE_CHECKING:
+    from cdktf import TerraformStack as _Stack
+else:
+    _Stack = object
 
-class WebhookStack(TerraformStack):
+
+class _OnTheAppsEngine(JSIIMeta):
+    """Makes `WebhookStack(app, ...)` (or a subclass of it) a TerraformStack of the app's engine.
+
+    The class a user names has no TerraformStack base; the first call for an engine derives
+    one that has (`WebhookStack` + `cdktn.TerraformStack`, say), cached, and builds that. So
+    `isinstance(stack, WebhookStack)` holds, and the stack is the engine's own TerraformStack.
+    """
+
+    _derived: dict[tuple[type, str], type]
+
+    def __call__(cls, scope: Construct, *args: Any, **kwargs: Any) -> Any:
+        if getattr(cls, "__jsii_type__", None) is None:
+            found = engine.of(scope)
+            derived = _OnTheAppsEngine._derived.setdefault((cls, found.name), _derive(cls, found))
+            return derived(scope, *args, **kwargs)
+        return super().__call__(scope, *args, **kwargs)
+
+
+_OnTheAppsEngine._derived = {}
+
+
+def _derive(cls: type, found: engine.Engine) -> type:
+    namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+    return _OnTheAppsEngine(cls.__name__, (cls, found.core.TerraformStack), namespace)
+
+
+class WebhookStack(_Stack, metaclass=_OnTheAppsEngine):
     """A stack with the AWS provider (region from the `region` variable) and a portable backend.
 
     cdktf's default local backend records an absolute path to the state file, which makes the
     synthesized JSON differ between machines and checkouts. This one names the same file,
     `terraform.<stack>.tfstate` in the project root, relative to `cdktf.out/stacks/<stack>/`
     where `cdktf deploy` runs Terraform.
+
+    The stack is a TerraformStack of the app's engine (CDKTF's or CDK Terrain's, see
+    constructs_lib.engine). The provider version constraint is ours on both: the engines
+    would each write their own bindings' exact version.
     """
 
     def __init__(self, scope: Construct, id_: str, *, default_region: str = "us-east-1") -> None:
         super().__init__(scope, id_)
-        region = TerraformVariable(
+        found = engine.of(self)
+        region = found.core.TerraformVariable(
             self,
             "region",
             type="string",
             default=default_region,
             description="AWS region to deploy into",
         )
-        AwsProvider(self, "aws", region=region.string_value)
-        LocalBackend(self, path=f"../../../terraform.{id_}.tfstate")
+        found.aws.AwsProvider(self, "aws", region=region.string_value)
+        found.core.LocalBackend(self, path=f"../../../terraform.{id_}.tfstate")
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)

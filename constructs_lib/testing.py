@@ -48,10 +48,11 @@ _INTERPOLATION = re.compile(r'(?<!\$)\$\{(?:[^{}"]|"[^"]*")*\}')
 
 
 def synthesize(stack: Any) -> dict[str, Any]:
-    """The stack's Terraform JSON, synthesized in this process (cdktf's `Testing.synth`)."""
-    from cdktf import Testing
+    """The stack's Terraform JSON, synthesized in this process by the stack's engine
+    (`Testing.synth` of cdktf or CDK Terrain)."""
+    from . import engine
 
-    document: dict[str, Any] = json.loads(Testing.synth(stack))
+    document: dict[str, Any] = json.loads(engine.of(stack).core.Testing.synth(stack))
     return document
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf import TerraformOutput
-from . import _provider  # noqa: F401  # isort: skip  # before the bindings: loads them lazily
-from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from constructs import Construct
 
-from . import policies
+from . import engine, policies
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .alarm_rules import api_alarm_specs, source_alarm_specs
 from .alarms import WebhookAlarms
@@ -66,7 +63,7 @@ class WebhookIngest(Construct):
             # The queue's ARN carries partition, region and account without a data source.
             arn = self.queues[p.sources[0].name].queue.arn
             self.log_key.set_policy(
-                policies.logs_key_policy(arn_part(arn, PARTITION), arn_part(arn, REGION), arn_part(arn, ACCOUNT))
+                policies.logs_key_policy(arn_part(self, arn, PARTITION), arn_part(self, arn, REGION), arn_part(self, arn, ACCOUNT))
             )
         self.log_key_arn = self.log_key.arn if self.log_key else p.log_kms_key_arn
         self.api = WebhookApi(
@@ -83,7 +80,7 @@ class WebhookIngest(Construct):
         # key. An IAM ARN has no region; the provider's region does (a data source read at plan
         # time, `id` in provider 5.x and 6.x alike).
         processed = [source for source in p.sources if source.processing is not None]
-        region = DataAwsRegion(self, "Region").id if processed else ""
+        region = engine.of(self).aws.DataAwsRegion(self, "Region").id if processed else ""
         self.pipelines: dict[str, WebhookPipeline] = {}
         for source in processed:
             pair = self.queues[source.name]
@@ -96,9 +93,9 @@ class WebhookIngest(Construct):
                 queue=pair.queue,
                 rejected_queue=pair.rejected_queue,
                 tags=p.tags,
-                partition=arn_part(self.api.role.arn, PARTITION),
+                partition=arn_part(self, self.api.role.arn, PARTITION),
                 region=region,
-                account=arn_part(self.api.role.arn, ACCOUNT),
+                account=arn_part(self, self.api.role.arn, ACCOUNT),
                 queue_key_arn=self.queue_key_arn,
                 log_key_arn=self.log_key_arn,
             )
@@ -106,8 +103,8 @@ class WebhookIngest(Construct):
             role_arn = self.api.role.arn
             self.queue_key.set_policy(
                 policies.queue_key_policy(
-                    arn_part(role_arn, PARTITION),
-                    arn_part(role_arn, ACCOUNT),
+                    arn_part(self, role_arn, PARTITION),
+                    arn_part(self, role_arn, ACCOUNT),
                     sender_role_arns=[role_arn],
                     receiver_role_arns=[pipeline.pipe_role.arn for pipeline in self.pipelines.values()],
                     keeper_role_arns=[pipeline.workflow_role.arn for pipeline in self.pipelines.values()],
@@ -123,7 +120,7 @@ class WebhookIngest(Construct):
             self._outputs(source)
         for label, key in (("queue", self.queue_key), ("log", self.log_key)):
             if key is not None:
-                output = TerraformOutput(
+                output = engine.of(self).core.TerraformOutput(
                     self, f"{label}-key-arn", value=key.arn, description=f"ARN of the KMS key of the {label}s"
                 )
                 output.override_logical_id(_output_name(p.name, f"{label}_kms_key_arn"))
@@ -198,7 +195,8 @@ class WebhookIngest(Construct):
                 rejected.arn,
                 f"ARN of the {source.name} rejected queue (make redrive REJECTED_ARN=... QUEUE_ARN=...)",
             )
+        output_class = engine.of(self).core.TerraformOutput
         for key, (value, description) in values.items():
-            output = TerraformOutput(self, f"{source.name}-{key}", value=value, description=description)
+            output = output_class(self, f"{source.name}-{key}", value=value, description=description)
             # Output names are what `terraform output` users type: keep them short and stable.
             output.override_logical_id(_output_name(self.props.name, source.name, key))
