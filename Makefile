@@ -27,11 +27,12 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install synth module redrive engines localstack checkov test test-unit bench clean
+.PHONY: help install dist synth module redrive engines localstack checkov test test-unit bench clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
 	@echo "make test    install (environment and test engines), then run every test"
+	@echo "make dist    install, then build the wheel and sdist into dist/ (checked by twine)"
 	@echo "make module  install, then write the Terraform module to $(MODULE_OUT)/"
 	@echo "make redrive DLQ_ARN=... | REJECTED_ARN=... QUEUE_ARN=...  move dead-lettered or rejected messages back to their queue (AWS credentials needed)"
 	@echo "make bench   measure synth, verifier, package and LocalStack throughput into BENCHMARKS.md"
@@ -43,13 +44,26 @@ $(PIPENV):
 
 # pip compiles bytecode while installing; PYTHONDONTWRITEBYTECODE=1 (set on our machines)
 # would otherwise leave every import of the provider bindings uncompiled and synth ~2.5x slower.
-$(VENV)/.synced: Pipfile.lock | $(PIPENV)
+# Then the library itself, as users get it: an installed distribution (editable, so edits take
+# effect), whose declared dependency ranges `pip check` holds against the locked versions. It is
+# built with the pinned hatchling from the lock (no build isolation: nothing else to download).
+$(VENV)/.synced: Pipfile.lock pyproject.toml | $(PIPENV)
 	$(ISOLATED_PIP) $(PIPENV) sync --dev
 	@test -n "$$(find $(VENV)/lib -path '*cdktf_cdktf_provider_aws/__pycache__/*.pyc' -print -quit)" \
 		|| { echo "installed packages carry no bytecode"; exit 1; }
+	$(ISOLATED_PIP) $(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(PY) -m pip check
 	touch $@
 
 install: $(VENV)/.synced
+
+# The wheel and sdist users install, into dist/, checked by twine. Builds are reproducible:
+# hatchling fixes every timestamp (SOURCE_DATE_EPOCH, else 2020-02-02), so two builds of one
+# commit are the same bytes (tests/packaging checks it).
+dist: install
+	rm -f dist/*.whl dist/*.tar.gz
+	$(PY) -m build --no-isolation --outdir dist .
+	$(PY) -m twine check --strict dist/*.whl dist/*.tar.gz
 
 synth: install
 	rm -rf cdktf.out

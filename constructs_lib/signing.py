@@ -12,6 +12,7 @@ Pure: no cdktf.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +28,23 @@ __all__ = [
     "rejected_reason_attribute",
 ]
 
-LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+
+
+def _lambda_src() -> Path:
+    """The Lambda code roots the package carries (`constructs_lib/lambda_src/` in the wheel; in
+    the repository a link to the top-level `lambda_src/`). pip installs packages as files, so
+    the resource is a directory the zip builder can read."""
+    root = importlib.resources.files(__package__ or "constructs_lib") / "lambda_src"
+    if not isinstance(root, Path) or not root.is_dir():
+        raise ImportError(
+            f"constructs_lib carries no lambda_src/ directory at {root}: install the package from "
+            "its wheel or sdist (or, in the repository, restore the link constructs_lib/lambda_src "
+            "-> ../lambda_src)"
+        )
+    return root
+
+
+LAMBDA_SRC = _lambda_src()
 VERIFIER_DIR = LAMBDA_SRC / "verifier"
 PROCESSOR_DIR = LAMBDA_SRC / "processor"
 
