@@ -36,7 +36,7 @@ import pytest
 
 from constructs_lib.testing import normalize
 from support.synth import JSII_ENV, node_major
-from support.terraform import init, validate
+from support.terraform import validate_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 USER_APP = Path(__file__).resolve().parent / "user_app"
@@ -207,10 +207,7 @@ def test_the_users_app_synthesizes_and_validates_offline(user_apps: dict[str, Us
     assert document["terraform"]["required_providers"]["aws"]["version"] == ">= 5.100.0, < 7.0.0"
     functions = document["resource"]["aws_lambda_function"]
     assert len(functions) == 2  # the verifier, and the user's processor
-    work = tmp_path / STACK
-    shutil.copytree(app.outdir / "stacks" / STACK, work)
-    init(work, backend=False)
-    validate(work)
+    validate_copy(app.outdir / "stacks" / STACK, tmp_path / STACK)
     # No path of this machine in anything the user commits or ships.
     for name, data in app.files().items():
         assert str(app.folder).encode() not in data and str(ROOT).encode() not in data, name

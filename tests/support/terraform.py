@@ -259,6 +259,19 @@ def validate(workdir: Path) -> list[dict[str, Any]]:
     return report["diagnostics"]
 
 
+def validate_copy(stack_dir: Path, workdir: Path) -> list[dict[str, Any]]:
+    """`init -backend=false` and `validate` on a copy of a synthesized stack, so .terraform/
+    never lands in the synth output; the backend block stays: validate sees the stack as users
+    get it. Raises on errors; returns the warnings, with none about deprecated arguments."""
+    shutil.copytree(stack_dir, workdir)
+    init(workdir, backend=False)
+    warnings = validate(workdir)
+    deprecated = [w for w in warnings if "deprecated" in w.get("summary", "").lower()]
+    if deprecated:
+        raise TerraformError(f"terraform validate in {workdir} warns of deprecated arguments: {deprecated}")
+    return warnings
+
+
 def _diagnostics(report: Mapping[str, Any]) -> str:
     lines = []
     for diagnostic in report.get("diagnostics", []):
