@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from .function import PythonFunctionProps as PythonFunctionProps
     from .pipeline import WebhookPipeline as WebhookPipeline
     from .prop_errors import PropsError as PropsError
-    from .props import Processing as Processing
-    from .props import WebhookIngestProps as WebhookIngestProps
-    from .props import WebhookSource as WebhookSource
+    from .pipeline_props import Processing as Processing
+    from .source_props import WebhookSource as WebhookSource
+    from .webhook_props import WebhookIngestProps as WebhookIngestProps
     from .schema import ConversionResult as ConversionResult
     from .schema import EdgeLoosenedWarning as EdgeLoosenedWarning
     from .schema import Email as Email
@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 # name -> the module that defines it; a module name maps to the module itself.
 _EXPORTS = {
     "WebhookIngest": "webhook",
-    "WebhookIngestProps": "props",
-    "WebhookSource": "props",
-    "Processing": "props",
+    "WebhookIngestProps": "webhook_props",
+    "WebhookSource": "source_props",
+    "Processing": "pipeline_props",
     "Alarms": "alarm_rules",
     "WebhookStack": "stack",
     "WebhookPipeline": "pipeline",

@@ -12,7 +12,8 @@ from . import engine, openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .iam import service_role
 from .schema import api_gateway_schema, openapi_component
-from .props import WebhookIngestProps, WebhookSource
+from .source_props import WebhookSource
+from .webhook_props import WebhookIngestProps
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount

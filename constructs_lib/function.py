@@ -22,7 +22,7 @@ from . import engine, policies
 from .assets import DEFAULT_EXCLUDE, build_zip, source_code_hash
 from .iam import service_role
 from .prop_errors import FrozenProps, parse_props
-from .props import IAM_ROLE_NAME_MAX, check_log_retention
+from .limits import IAM_ROLE_NAME_MAX, check_log_retention
 
 __all__ = ["LambdaAsset", "PythonFunction", "PythonFunctionProps", "execution_policy"]
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .module_export import NAME_SENTINEL, TAG_SENTINEL, module_from_stack, render_readme
-from .props import PropsError, WebhookIngestProps, parse_props
+from .prop_errors import PropsError, parse_props
+from .webhook_props import WebhookIngestProps
 
 DEFAULT_CONFIG = "examples.module_config:props"
 DEFAULT_OUT = Path("dist") / "terraform-aws-webhook-ingest"

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .props import LOG_RETENTION_DAYS
+from .limits import LOG_RETENTION_DAYS
 
 __all__ = [
     "NAME_SENTINEL",

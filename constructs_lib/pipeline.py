@@ -18,7 +18,9 @@ from . import engine, policies
 from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
 from .openapi import terraform_string
-from .props import Processing, WebhookSource, pipeline_names
+from .naming import pipeline_names
+from .pipeline_props import Processing
+from .source_props import WebhookSource
 from .signing import VERIFIER_DIR
 from .workflow import webhook_workflow
 

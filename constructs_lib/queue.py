@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from constructs import Construct
 
 from . import engine, policies
-from .props import WebhookSource, queue_names, rejected_queue_name
+from .naming import queue_names, rejected_queue_name
+from .source_props import WebhookSource
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue

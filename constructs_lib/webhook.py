@@ -13,7 +13,9 @@ from .alarms import WebhookAlarms
 from .api import ApiSource, WebhookApi
 from .kms import CustomerKey
 from .pipeline import WebhookPipeline
-from .props import WebhookIngestProps, WebhookSource, parse_props
+from .prop_errors import parse_props
+from .source_props import WebhookSource
+from .webhook_props import WebhookIngestProps
 from .queue import WebhookQueue
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.props import pipeline_names
+from constructs_lib.naming import pipeline_names
 from support.localstack import LocalStack
 
 STACK = "github"

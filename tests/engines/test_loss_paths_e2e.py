@@ -36,7 +36,8 @@ from standardwebhooks.webhooks import Webhook
 
 from constructs_lib import openapi
 from constructs_lib.api import send_message_spec
-from constructs_lib.props import PROCESSING_BODY_BYTES, STEP_FUNCTIONS_INPUT_BYTES, WebhookSource
+from constructs_lib import WebhookSource
+from constructs_lib.limits import PROCESSING_BODY_BYTES, STEP_FUNCTIONS_INPUT_BYTES
 from constructs_lib.vtl import send_message_template
 from support.http import post
 from support.localstack import REGION, LocalStack

@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from constructs_lib.alarm_rules import Alarms, api_alarm_specs, source_alarm_specs
-from constructs_lib.props import PropsError, WebhookIngestProps, parse_props
+from constructs_lib import PropsError, WebhookIngestProps
+from constructs_lib.prop_errors import parse_props
 
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:acme-github"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:ops-alerts"

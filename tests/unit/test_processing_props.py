@@ -7,13 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from constructs_lib.props import (
-    Processing,
-    PropsError,
-    WebhookIngestProps,
-    parse_props,
-    pipeline_names,
-)
+from constructs_lib import Processing, PropsError, WebhookIngestProps
+from constructs_lib.naming import pipeline_names
+from constructs_lib.prop_errors import parse_props
 from constructs_lib.signing import PROCESSOR_DIR, default_delivery_id_headers, scheme_headers, schemes
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:process"

@@ -9,7 +9,8 @@ from typing import Literal, Optional
 import pytest
 from pydantic import BaseModel, Field
 
-from constructs_lib.props import PropsError, WebhookIngestProps, WebhookSource, parse_props
+from constructs_lib import PropsError, WebhookIngestProps, WebhookSource
+from constructs_lib.prop_errors import parse_props
 
 
 class Kind(str, Enum):
@@ -176,7 +177,7 @@ def test_delivery_header_is_forwarded_first_and_once() -> None:
 def test_readme_tables_list_every_prop() -> None:
     from pathlib import Path
 
-    from constructs_lib.props import Processing
+    from constructs_lib import Processing
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for model in (WebhookSource, WebhookIngestProps, Processing):

@@ -1,0 +1,235 @@
+"""Props of the processing behind a source's queue (`Processing`, configuring `WebhookPipeline`
+in pipeline.py: pipe, workflow, verifier and processing step), and their checks.
+
+Checks that need the source too (FIFO order, the batch against the workflow's timeout) are the
+source's: see source_props.WebhookSource. Pure: no cdktf.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UNWINDOWED_BATCH_MAX, check_log_retention
+from .policies import check_statement
+from .prop_errors import FrozenProps
+from .signing import schemes
+from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
+
+__all__ = ["LAMBDA_RETRY_WAIT_SECONDS", "Processing"]
+
+# The workflow retries transient Lambda errors (workflow.LambdaRetry, as the pipeline builds
+# it); their waits count toward a record's worst case, once per Lambda step.
+LAMBDA_RETRY_WAIT_SECONDS = int(LambdaRetry().wait_seconds)
+
+_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:")
+
+
+class Processing(FrozenProps):
+    """What happens behind a source's queue: EventBridge Pipe -> Express workflow that verifies
+    each delivery's signature and hands the valid ones to the processing step."""
+
+    scheme: str = Field(
+        description="signature scheme the verifier checks: github, stripe, standard-webhooks "
+        "(also Svix), shopify, slack, mailgun or basic; required"
+    )
+    secret_arn: str | None = Field(
+        default=None,
+        description="ARN of an existing Secrets Manager secret holding the signing secret; None = "
+        "the stack creates an empty secret whose value you set after deploy (never in state)",
+    )
+    secret_kms_key_arn: str | None = Field(
+        default=None,
+        description="customer KMS key that encrypts an existing secret (the verifier may decrypt "
+        "with it); None = the secret uses the AWS managed key",
+    )
+    secret_json_key: str = Field(
+        default="secret",
+        min_length=1,
+        max_length=256,
+        description="the key the verifier reads when the secret is a JSON object (Secrets "
+        "Manager's key/value form); 'secret'. An object without it is a configuration fault: "
+        "deliveries wait in the queue, none is rejected",
+    )
+    tolerance_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description="how far a signed timestamp may be from the moment API Gateway received the "
+        "request before the delivery is rejected as a replay; 300 s",
+    )
+    process_code_dir: Path | None = Field(
+        default=None,
+        description="code root of a Python Lambda the stack builds as the processing step "
+        "(handler.handler gets {messageId, deliveryId, event}); one of the process_* props",
+    )
+    process_function_arn: str | None = Field(
+        default=None, description="ARN of an existing processing Lambda; one of the process_* props"
+    )
+    process_states: dict[str, Any] | None = Field(
+        default=None,
+        description='processing as states {"StartAt": ..., "States": {...}} run with the verified '
+        "event; one of the process_* props",
+    )
+    process_policy_statements: tuple[dict[str, Any], ...] = Field(
+        default=(),
+        description="IAM statements the workflow role needs for process_states (each naming its "
+        "resources); none",
+    )
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=PIPE_BATCH_MAX,
+        description="most records per workflow execution; None = 10, or on a FIFO source (whose "
+        "records run one after another) as many as one execution can finish within "
+        "workflow_timeout_seconds, at most 10",
+    )
+    batch_window_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=PIPE_WINDOW_MAX,
+        description="how long the pipe may wait to fill a batch; 0 = start as soon as records arrive",
+    )
+    max_concurrency: int | None = Field(
+        default=None,
+        ge=0,
+        le=INLINE_MAP_MAX_CONCURRENCY,
+        description="records of a batch handled at once; None = 10 (1 for FIFO, which keeps "
+        "order), 0 = 40, the most an inline Map runs",
+    )
+    workflow_timeout_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=EXPRESS_MAX_SECONDS,
+        description="longest run of one execution (a batch) before it fails and the whole batch "
+        "returns to the queue; 60 s",
+    )
+    verifier_timeout_seconds: int = Field(
+        default=10, ge=1, le=EXPRESS_MAX_SECONDS, description="timeout of the verifier Lambda; 10 s"
+    )
+    process_timeout_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=EXPRESS_MAX_SECONDS,
+        description="timeout of the processing Lambda built from process_code_dir; 30 s",
+    )
+    memory_mb: int = Field(default=256, ge=128, le=10240, description="memory of the Lambda functions; 256 MB")
+    architecture: Literal["arm64", "x86_64"] = Field(
+        default="arm64", description="instruction set of the Lambda functions; arm64 (Graviton)"
+    )
+    log_retention_days: int = Field(
+        default=30, description="days the function, workflow and pipe logs are kept; 30"
+    )
+    workflow_log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = Field(
+        default="ERROR", description="what the workflow logs: ERROR = failed states and executions"
+    )
+    log_execution_data: bool = Field(
+        default=False,
+        description="include state inputs and outputs (webhook payloads, possibly personal data) "
+        "in the workflow and pipe logs; False",
+    )
+    pipe_log_level: Literal["OFF", "ERROR", "INFO", "TRACE"] = Field(
+        default="ERROR", description="what the pipe logs: ERROR = failed invocations"
+    )
+    tracing: bool = Field(default=False, description="X-Ray tracing of the workflow; False")
+
+    @field_validator("scheme")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        known = schemes()
+        if value not in known:
+            raise ValueError(f"scheme {value!r} is not one the verifier implements: use one of {list(known)}")
+        return value
+
+    @field_validator("secret_arn", "secret_kms_key_arn", "process_function_arn")
+    @classmethod
+    def _arn(cls, value: str | None, info: Any) -> str | None:
+        if value is not None and not (_ARN.match(value) or value.startswith("${")):
+            raise ValueError(
+                f"{info.field_name} {value!r} is not an ARN: pass e.g. 'arn:aws:...' or a Terraform "
+                "reference to one"
+            )
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return check_log_retention("log_retention_days", value)
+
+    @field_validator("process_policy_statements")
+    @classmethod
+    def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        for statement in value:
+            check_statement(statement)
+        return value
+
+    @field_validator("process_code_dir")
+    @classmethod
+    def _code_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "handler.py").is_file():
+            raise ValueError(
+                f"process_code_dir {str(value)!r} has no handler.py: point it at the processing "
+                "Lambda's code root, whose handler.py defines handler(event, context)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _combination(self) -> Processing:
+        given = [name for name in ("process_code_dir", "process_function_arn", "process_states") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"set exactly one of process_code_dir, process_function_arn, process_states (got "
+                f"{given or 'none'}): it is the step that handles verified deliveries"
+            )
+        if self.process_policy_statements and self.process_states is None:
+            raise ValueError(
+                "process_policy_statements only apply to process_states: a processing Lambda "
+                "carries its own role"
+            )
+        if self.process_states is not None:
+            check_process(self.process_states)
+        if self.batch_size is not None and self.batch_size > SQS_UNWINDOWED_BATCH_MAX and self.batch_window_seconds == 0:
+            raise ValueError(
+                f"batch_size={self.batch_size} needs batch_window_seconds of at least 1: SQS "
+                f"sources take more than {SQS_UNWINDOWED_BATCH_MAX} records only with a batching window"
+            )
+        if self.record_worst_case_seconds > self.workflow_timeout_seconds:
+            raise ValueError(
+                f"workflow_timeout_seconds={self.workflow_timeout_seconds} is shorter than one "
+                f"record's worst case, {self._record_budget_text()}: raise it, or lower the Lambda timeouts"
+            )
+        return self
+
+    @property
+    def record_worst_case_seconds(self) -> int:
+        """Longest one record can take in the workflow: each Lambda step's timeout plus the
+        waits of its retries. A processing Lambda or states of your own (process_function_arn,
+        process_states) are not counted: their time is yours to fit in workflow_timeout_seconds."""
+        seconds = self.verifier_timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
+        if self.process_code_dir is not None:
+            seconds += self.process_timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
+        return seconds
+
+    def _record_budget_text(self) -> str:
+        parts = [f"verifier_timeout_seconds {self.verifier_timeout_seconds}"]
+        if self.process_code_dir is not None:
+            parts.append(f"process_timeout_seconds {self.process_timeout_seconds}")
+        waits = len(parts)
+        parts.append(f"{waits} x {LAMBDA_RETRY_WAIT_SECONDS} s of retry waits")
+        return " + ".join(parts) + f" = {self.record_worst_case_seconds} s"
+
+    def concurrency(self, ordered: bool) -> int:
+        """Records of a batch run at once: 1 when ordered (FIFO), else max_concurrency."""
+        if ordered:
+            return 1
+        if self.max_concurrency is None:
+            return DEFAULT_MAX_CONCURRENCY
+        return self.max_concurrency or INLINE_MAP_MAX_CONCURRENCY
+
+    @property
+    def pipe_worst_case_seconds(self) -> int:
+        """Longest a received batch can stay in flight: the window, then one execution."""
+        return self.batch_window_seconds + self.workflow_timeout_seconds
