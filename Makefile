@@ -75,7 +75,7 @@ synth: install
 MODULE_CONFIG ?= examples.module_config:props
 MODULE_OUT ?= dist/terraform-aws-webhook-ingest
 module: install
-	$(PY) -m constructs_lib.module --config $(MODULE_CONFIG) --out $(MODULE_OUT)
+	$(PY) -m constructs_lib.module_command --config $(MODULE_CONFIG) --out $(MODULE_OUT)
 
 # Operators, once the cause of the failures is fixed: DLQ_ARN moves a dead-letter queue's
 # messages back to the queue they failed in (waits for the move and prints the counts);

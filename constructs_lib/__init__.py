@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # `X as X`: what a type checker may take from the package root (PEP 484 re-exports).
     from . import testing as testing
-    from .alarm_rules import Alarms as Alarms
+    from .alarm_props import Alarms as Alarms
     from .function import LambdaAsset as LambdaAsset
     from .function import PythonFunction as PythonFunction
     from .function import PythonFunctionProps as PythonFunctionProps
@@ -42,7 +42,7 @@ _EXPORTS = {
     "WebhookIngestProps": "webhook_props",
     "WebhookSource": "source_props",
     "Processing": "pipeline_props",
-    "Alarms": "alarm_rules",
+    "Alarms": "alarm_props",
     "WebhookStack": "stack",
     "WebhookPipeline": "pipeline",
     "PropsError": "prop_errors",

@@ -1,4 +1,4 @@
-"""CloudWatch: the metric alarms built by `alarm_rules`, with SNS alarm and OK actions."""
+"""CloudWatch: the metric alarms that alarm_specs describes, with SNS alarm and OK actions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from constructs import Construct
 
 from . import engine
-from .alarm_rules import Alarms
+from .alarm_props import Alarms
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
@@ -21,7 +21,7 @@ def _construct_id(what: str) -> str:
 
 
 class WebhookAlarms(Construct):
-    """One `aws_cloudwatch_metric_alarm` per spec (see alarm_rules.source_alarm_specs).
+    """One `aws_cloudwatch_metric_alarm` per spec (see alarm_specs.source_alarm_specs).
 
     Public attribute: `alarms` (what, e.g. "dlq-messages" -> CloudwatchMetricAlarm).
     """

@@ -11,6 +11,7 @@ from constructs import Construct
 from . import engine, openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .iam import service_role
+from .terraform_text import terraform_string
 from .schema import api_gateway_schema, openapi_component
 from .source_props import WebhookSource
 from .webhook_props import WebhookIngestProps
@@ -148,7 +149,7 @@ class WebhookApi(Construct):
             "RestApi",
             name=name,
             description=f"Webhook ingest: {name}",
-            body=openapi.terraform_string(document),
+            body=terraform_string(document),
             endpoint_configuration=aws.ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             tags=tags or None,
             # Should the API ever be replaced, the new one exists before the old one goes.

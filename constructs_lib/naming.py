@@ -15,7 +15,10 @@ from .limits import IAM_ROLE_NAME_MAX, LAMBDA_NAME_MAX, PIPE_NAME_MAX, STATE_MAC
 if TYPE_CHECKING:
     from .source_props import WebhookSource
 
-__all__ = ["PipelineNames", "check_name", "pipeline_names", "queue_names", "rejected_queue_name"]
+__all__ = ["LAMBDA_ROLE_SUFFIX", "PipelineNames", "check_name", "pipeline_names", "queue_names", "rejected_queue_name"]
+
+# A Lambda function's role is named after it: "<function>-lambda".
+LAMBDA_ROLE_SUFFIX = "-lambda"
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$")
 
@@ -78,8 +81,7 @@ class PipelineNames:
 
     @property
     def function_roles(self) -> tuple[str, str]:
-        # PythonFunction names its role "<function>-lambda".
-        return f"{self.verifier}-lambda", f"{self.processor}-lambda"
+        return f"{self.verifier}{LAMBDA_ROLE_SUFFIX}", f"{self.processor}{LAMBDA_ROLE_SUFFIX}"
 
     def check(self) -> None:
         limits = [

@@ -1,8 +1,9 @@
 """The REST API as one OpenAPI 3 document with API Gateway's extensions.
 
 Pure functions over plain data; no cdktf. Values that only Terraform knows (the role ARN, the
-queue's integration URI) arrive as strings and are placed as they are; `terraform_string`
-then protects everything else from Terraform's template syntax.
+queue's integration URI) arrive as strings and are placed as they are; api.py writes the
+document with `terraform_text.terraform_string`, which protects everything else from
+Terraform's template syntax. The resource policy of `allowed_source_ips` comes from policies.
 
 The document is the whole API: routes, the request validator, the body models, the SQS
 integrations and the gateway responses. Keeping it in `body` of `aws_api_gateway_rest_api`
@@ -12,14 +13,12 @@ between methods, integrations and responses.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import vtl
+from . import policies, vtl
 
-__all__ = ["Route", "build_openapi", "gateway_responses", "terraform_string", "sqs_integration_uri"]
+__all__ = ["Route", "build_openapi", "gateway_responses", "sqs_integration_uri"]
 
 VALIDATOR = "body-only"
 JSON = "application/json"
@@ -132,25 +131,6 @@ def gateway_responses() -> dict[str, Any]:
     }
 
 
-def source_ip_policy(cidrs: list[str]) -> dict[str, Any]:
-    """Resource policy: invoke only from these CIDR ranges (e.g. a provider's published hook
-    addresses). An explicit Deny for every other source address; `execute-api:/*` is the
-    API's own ARN in API Gateway's resource-policy shorthand."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
-            {
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "execute-api:Invoke",
-                "Resource": "execute-api:/*",
-                "Condition": {"NotIpAddress": {"aws:SourceIp": list(cidrs)}},
-            },
-        ],
-    }
-
-
 def build_openapi(
     title: str,
     routes: list[Route],
@@ -186,20 +166,5 @@ def build_openapi(
         }
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
     if allowed_source_ips:
-        document["x-amazon-apigateway-policy"] = source_ip_policy(allowed_source_ips)
+        document["x-amazon-apigateway-policy"] = policies.source_ip_policy(allowed_source_ips)
     return document
-
-
-# cdktf marks values that Terraform will fill in as `${TfToken[...]}`; those must stay live.
-_TEMPLATE_START = re.compile(r"\$\{(?!TfToken\[)|%\{")
-
-
-def terraform_string(document: dict[str, Any]) -> str:
-    """The document as JSON text that Terraform reads literally, but for cdktf's tokens.
-
-    Terraform treats `${` and `%{` in any string as template syntax; Velocity's `${i}` or a
-    regular expression like `^a{2}$` next to a brace would otherwise be evaluated or refused.
-    Doubling the first character (`$${`, `%%{`) is Terraform's escape for the literal.
-    """
-    text = json.dumps(document, ensure_ascii=False, indent=None, separators=(",", ":"))
-    return _TEMPLATE_START.sub(lambda m: m.group(0)[0] + m.group(0), text)

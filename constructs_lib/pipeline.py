@@ -17,11 +17,11 @@ from constructs import Construct
 from . import engine, policies
 from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
-from .openapi import terraform_string
+from .terraform_text import terraform_string
 from .naming import pipeline_names
 from .pipeline_props import Processing
 from .source_props import WebhookSource
-from .signing import VERIFIER_DIR
+from .verifier_schemes import VERIFIER_DIR
 from .workflow import webhook_workflow
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UNWINDOWED_BATCH_MAX, check_log_retention
 from .policies import check_statement
 from .prop_errors import FrozenProps
-from .signing import schemes
+from .verifier_schemes import schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
 __all__ = ["LAMBDA_RETRY_WAIT_SECONDS", "Processing"]

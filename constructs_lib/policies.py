@@ -22,6 +22,8 @@ __all__ = [
     "queue_key_policy",
     "keep_rejected_statements",
     "logs_key_policy",
+    "execution_policy",
+    "source_ip_policy",
     "KEY_ADMIN_ACTIONS",
     "WILDCARD_RESOURCE_ACTIONS",
 ]
@@ -356,3 +358,43 @@ def check_statement(statement: Any) -> None:
                 f"policy statement {statement!r} allows its actions on every resource: name the ARN "
                 "(e.g. the one secret it reads)"
             )
+
+
+def execution_policy(log_group_arn: str, statements: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
+    """The function role's inline policy: write to its own log group, plus the caller's grants.
+
+    No logs:CreateLogGroup: the group exists before the function, so a missing grant cannot
+    end in an unmanaged group without retention. The provider's log group `arn` has no `:*`
+    suffix; log streams are `<arn>:*`.
+    """
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+            *statements,
+        ],
+    }
+
+
+def source_ip_policy(cidrs: list[str]) -> dict[str, Any]:
+    """Resource policy: invoke only from these CIDR ranges (e.g. a provider's published hook
+    addresses). An explicit Deny for every other source address; `execute-api:/*` is the
+    API's own ARN in API Gateway's resource-policy shorthand."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": list(cidrs)}},
+            },
+        ],
+    }

@@ -34,7 +34,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import signing
+from . import verifier_schemes
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -57,8 +57,8 @@ __all__ = [
 # The message attributes of a rejected delivery that are the stack's own, named where the
 # verifier names them: why it was rejected (not sent back), and when API Gateway received it,
 # in epoch milliseconds (a Number, sent back: the replay window is measured from it).
-REJECTED_REASON_ATTRIBUTE = signing.rejected_reason_attribute()
-RECEIVED_AT_ATTRIBUTE = signing.received_at_attribute()
+REJECTED_REASON_ATTRIBUTE = verifier_schemes.rejected_reason_attribute()
+RECEIVED_AT_ATTRIBUTE = verifier_schemes.received_at_attribute()
 # The API's limit on MaxNumberOfMessagesPerSecond.
 MAX_PER_SECOND = 500
 # ReceiveMessage returns at most 10 messages, hides them for up to 12 hours and waits for

@@ -29,7 +29,7 @@ from .limits import (
 from .naming import check_name
 from .pipeline_props import Processing
 from .prop_errors import FrozenProps
-from .signing import default_delivery_id_headers, scheme_headers
+from .verifier_schemes import default_delivery_id_headers, scheme_headers
 
 __all__ = ["WebhookSource"]
 

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .signing import received_at_attribute
+from .verifier_schemes import received_at_attribute
 
 __all__ = [
     "SendMessageSpec",

@@ -8,7 +8,7 @@ from constructs import Construct
 
 from . import engine, policies
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
-from .alarm_rules import api_alarm_specs, source_alarm_specs
+from .alarm_specs import api_alarm_specs, source_alarm_specs
 from .alarms import WebhookAlarms
 from .api import ApiSource, WebhookApi
 from .kms import CustomerKey

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .alarm_rules import Alarms
+from .alarm_props import Alarms
 from .limits import SQS_QUEUE_NAME_MAX, check_log_retention
 from .naming import check_name, pipeline_names, queue_names, rejected_queue_name
 from .prop_errors import FrozenProps

@@ -191,7 +191,7 @@ def test_the_wheel_carries_the_lambda_code_the_typed_marker_and_ranges(dist: Dis
 
 def test_the_fresh_virtualenv_imports_the_wheels_package_and_code(venv: Venv) -> None:
     probe = (
-        "import json, constructs_lib, constructs_lib.signing as s;"
+        "import json, constructs_lib, constructs_lib.verifier_schemes as s;"
         "print(json.dumps([constructs_lib.__file__, str(s.VERIFIER_DIR), sorted(constructs_lib.__all__)]))"
     )
     package, verifier, exported = json.loads(run([venv.python, "-c", probe], cwd=venv.path, env=venv.env()).stdout)

@@ -33,7 +33,7 @@ def make_module(out: Path) -> subprocess.Popen[bytes]:
         "CHECKPOINT_DISABLE": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "constructs_lib.module", "--out", str(out)],
+        [sys.executable, "-m", "constructs_lib.module_command", "--out", str(out)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -9,6 +9,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from constructs_lib import openapi, vtl
+from constructs_lib.terraform_text import terraform_string
 
 TOKEN = "${TfToken[TOKEN.42]}"
 
@@ -108,7 +109,7 @@ def test_duplicate_paths_are_refused() -> None:
 
 def test_terraform_string_escapes_template_syntax_but_keeps_tokens() -> None:
     doc = {"a": "#set($i = 1)${i}", "b": "%{ if x }", "c": TOKEN, "d": "$input.body", "e": "^a{2}$"}
-    text = openapi.terraform_string(doc)
+    text = terraform_string(doc)
     assert "$${i}" in text and "%%{ if x }" in text
     assert TOKEN in text and "$$input" not in text and '"^a{2}$"' in text
     # Terraform turns `$${` back into `${` and `%%{` into `%{`: the document survives intact.
@@ -116,7 +117,7 @@ def test_terraform_string_escapes_template_syntax_but_keeps_tokens() -> None:
 
 
 def test_terraform_string_is_compact_utf8_json() -> None:
-    text = openapi.terraform_string({"k": "é😀"})
+    text = terraform_string({"k": "é😀"})
     assert text == '{"k":"é😀"}'
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from constructs_lib import Processing, PropsError, WebhookIngestProps
 from constructs_lib.naming import pipeline_names
 from constructs_lib.prop_errors import parse_props
-from constructs_lib.signing import PROCESSOR_DIR, default_delivery_id_headers, scheme_headers, schemes
+from constructs_lib.verifier_schemes import PROCESSOR_DIR, default_delivery_id_headers, scheme_headers, schemes
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:process"
 

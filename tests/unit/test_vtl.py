@@ -43,7 +43,7 @@ def test_headers_are_read_from_the_header_map_never_through_params_by_name() -> 
 
 
 def test_the_receipt_time_attribute_is_the_verifiers() -> None:
-    from constructs_lib.signing import received_at_attribute
+    from constructs_lib.verifier_schemes import received_at_attribute
 
     assert vtl.RECEIVED_AT_ATTRIBUTE == received_at_attribute()
     assert f"Name={vtl.RECEIVED_AT_ATTRIBUTE}&" in vtl.send_message_template(vtl.SendMessageSpec())

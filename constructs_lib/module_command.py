@@ -1,6 +1,6 @@
 """`make module`: the webhook receiver as a plain Terraform module in dist/.
 
-    python -m constructs_lib.module [--config examples.module_config:props] [--out DIR]
+    python -m constructs_lib.module_command [--config examples.module_config:props] [--out DIR]
 
 `--config` names a Python callable (module:function) that returns the `WebhookIngestProps`
 to build; its `name` and `tags` are ignored (they become the module's `name_prefix` and

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from constructs_lib.alarm_rules import Alarms, api_alarm_specs, source_alarm_specs
+from constructs_lib.alarm_props import Alarms
+from constructs_lib.alarm_specs import api_alarm_specs, source_alarm_specs
 from constructs_lib import PropsError, WebhookIngestProps
 from constructs_lib.prop_errors import parse_props
 
