@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .webhook_props import WebhookIngestProps as WebhookIngestProps
     from .schema import ConversionResult as ConversionResult
     from .schema import EdgeLoosenedWarning as EdgeLoosenedWarning
-    from .schema import Email as Email
+    from .schema_formats import Email as Email
     from .schema import Loosening as Loosening
     from .schema import UnsupportedModelError as UnsupportedModelError
     from .schema import api_gateway_schema as api_gateway_schema
@@ -49,7 +49,7 @@ _EXPORTS = {
     "api_gateway_schema": "schema",
     "convert": "schema",
     "openapi_component": "schema",
-    "Email": "schema",
+    "Email": "schema_formats",
     "UnsupportedModelError": "schema",
     "EdgeLoosenedWarning": "schema",
     "ConversionResult": "schema",

@@ -50,15 +50,15 @@ Representation (what API Gateway accepts, and where that is written down)
   ``json_schema_extra``: it documents, Pydantic does not enforce it, so copying it could make
   the edge stricter than the model.
 * Formats become ``pattern``s API Gateway enforces, each a tested superset of what Pydantic
-  accepts in strict JSON mode (`DATE_TIME_PATTERN`, `DATE_PATTERN`, `UUID_PATTERN`, URL scheme
-  prefixes, and `EMAIL_PATTERN` for the `Email` type).
+  accepts in strict JSON mode (schema_formats: `DATE_TIME_PATTERN`, `DATE_PATTERN`,
+  `UUID_PATTERN`, URL scheme prefixes, and `EMAIL_PATTERN` for the `Email` type).
 * Patterns use only syntax that means the same in Python ``re``, ECMA 262 and ``java.util.regex``
   (API Gateway's validator is Java-based; the draft-04 spec and the reference Java validator,
   java-json-tools/json-schema-validator, evaluate ``pattern`` as unanchored ECMA 262 and count
   ``minLength``/``maxLength`` in code points, as Pydantic does). A model's own ``pattern`` is
   written for Rust's ``regex`` crate (Pydantic's default engine), whose ``\\d``, ``\\w``, ``.``
   and negated classes are Unicode-aware; it is re-emitted in that common syntax, exact on ASCII
-  and widened to "any character" outside ASCII, where the engines disagree.
+  and widened to "any character" outside ASCII, where the engines disagree (portable_regex).
 * `openapi_component` drops ``$schema``: an OpenAPI 3.0 Schema Object has no such field, and
   AWS's own import examples carry models without it.
 """
@@ -67,114 +67,31 @@ from __future__ import annotations
 
 import json
 import math
-import re
-
-# CPython's own regex parser and compiler (Python 3.11+ names): the only complete reader of
-# regex syntax in the standard library, used to rewrite model patterns portably.
-import re._compiler as _sre_compile
-import re._constants as _sre
-import re._parser as _sre_parse
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any, Callable
+from typing import Any, Callable
 
-from pydantic import BaseModel, SecretBytes, SecretStr, StringConstraints
+from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic.networks import MAX_EMAIL_LENGTH
 
+from .portable_regex import portable_pattern
+from .schema_formats import DATE_PATTERN, DATE_TIME_PATTERN, EMAIL_STR_PATTERN, url_pattern, uuid_pattern
+
 __all__ = [
-    "DATE_PATTERN",
-    "DATE_TIME_PATTERN",
     "DRAFT_04",
-    "EMAIL_PATTERN",
-    "UUID_PATTERN",
     "ConversionResult",
     "EdgeLoosenedWarning",
-    "Email",
     "Loosening",
     "UnsupportedModelError",
     "api_gateway_schema",
     "convert",
     "openapi_component",
-    "portable_pattern",
-    "url_pattern",
-    "uuid_pattern",
 ]
 
+
 DRAFT_04 = "http://json-schema.org/draft-04/schema#"
-
-# --- Format patterns ---------------------------------------------------------------------------
-# Each accepts at least every string Pydantic accepts for the type in strict JSON mode (proven by
-# differential tests), and rejects the usual junk. Syntax is limited to what Python re, ECMA 262
-# and java.util.regex read alike: ASCII classes, (?:), quantifiers, ^ and $.
-
-_DATE = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
-_OFFSET = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])"
-# speedate, Pydantic's date parser, also reads a number in a string as a unix timestamp.
-_TIMESTAMP = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-
-#: RFC 3339 date-time, and the variants Pydantic accepts (t/space/_ separator, no seconds, ',' for
-#: the fraction, offset without colon or absent) and unix timestamps written as strings.
-DATE_TIME_PATTERN = f"^(?:{_DATE}[Tt _]{_TIME}{_OFFSET}?|{_TIMESTAMP})$"
-#: RFC 3339 full-date, and whole-day unix timestamps written as strings (Pydantic accepts "86400").
-DATE_PATTERN = f"^(?:{_DATE}|[+-]?[0-9]+)$"
-
-_HEX = "[0-9A-Fa-f]"
-
-
-def uuid_pattern(version: int | None = None) -> str:
-    """A pattern for the UUID forms Pydantic accepts: hyphenated, ``{braced}``, ``urn:uuid:``, 32 hex.
-
-    With ``version``, the version digit and the RFC 4122 variant (8, 9, a, b) are pinned too,
-    which is what Pydantic's ``UUID4`` and friends check.
-    """
-    if version is None:
-        third, fourth, simple = f"{_HEX}{{4}}", f"{_HEX}{{4}}", f"{_HEX}{{32}}"
-    else:
-        third = f"{version}{_HEX}{{3}}"
-        fourth = f"[89ABab]{_HEX}{{3}}"
-        simple = f"{_HEX}{{12}}{version}{_HEX}{{3}}[89ABab]{_HEX}{{15}}"
-    groups = f"{_HEX}{{8}}-{_HEX}{{4}}-{third}-{fourth}-{_HEX}{{12}}"
-    return rf"^(?:{groups}|\{{{groups}\}}|urn:uuid:{groups}|{simple})$"
-
-
-UUID_PATTERN = uuid_pattern()
-
-#: The WHATWG HTML "valid e-mail address" (what browsers check for <input type=email>): ASCII
-#: local part without quotes, dot-separated LDH domain labels. Used by the `Email` type, so
-#: Pydantic and the edge check the very same rule.
-EMAIL_PATTERN = (
-    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
-)
-
-#: An e-mail address field checked identically by the model and the edge, without needing the
-#: email-validator package that `pydantic.EmailStr` requires.
-Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN)]
-
-# email-validator (behind pydantic.EmailStr) accepts internationalised addresses and
-# "Name <addr>" forms; all that is sure is some text on both sides of an '@'.
-_EMAIL_STR_PATTERN = r"[\s\S]@[\s\S]"
-
-# In strict mode Pydantic refuses URL syntax violations, so special schemes need "//" and a host.
-_SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
-
-
-def _ignore_case(text: str) -> str:
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in text)
-
-
-def url_pattern(allowed_schemes: list[str] | tuple[str, ...] | None = None) -> str:
-    """A prefix pattern for the URLs Pydantic accepts with these schemes (any scheme if None)."""
-    if not allowed_schemes:
-        return r"^[A-Za-z][A-Za-z0-9+.\-]*:"
-    alternatives = []
-    for scheme in sorted(set(allowed_schemes)):
-        suffix = r"://[^/?#\\]" if scheme.lower() in _SPECIAL_SCHEMES else ":"
-        alternatives.append(_ignore_case(scheme) + suffix)
-    return "^(?:" + "|".join(alternatives) + ")"
 
 
 # --- Results, warnings, errors -----------------------------------------------------------------
@@ -242,216 +159,6 @@ def openapi_component(schema: dict[str, Any]) -> dict[str, Any]:
     component = json.loads(json.dumps(schema))
     component.pop("$schema", None)
     return component
-
-
-# --- Patterns: Rust/Python regex -> the syntax ECMA 262, Java and Python read alike ------------
-
-
-class _Unportable(Exception):
-    pass
-
-
-# Any single code point in all three engines: ECMA (no u flag) sees astral characters as
-# surrogate pairs; Python and Java see them as one code point, which the negated class takes.
-_PAIR = r"[\uD800-\uDBFF][\uDC00-\uDFFF]"
-_NON_ASCII = r"[^\u0000-\u007F]"
-_ASCII = frozenset(range(128))
-# Rust's \s on ASCII is [\t\n\v\f\r ]; Python's adds \x1c-\x1f. The union keeps \s and \S wide.
-_PY_ONLY_SPACE = frozenset(range(0x1C, 0x20))
-_UNPORTABLE_TEXT = re.compile(r"\\[<>]|\\b\{|\{,")
-
-
-def _escape(code: int) -> str:
-    """One code point as a literal outside a class, in syntax all three engines read alike."""
-    char = chr(code)
-    if char.isascii() and (char.isalnum() or char in "_ "):
-        return char
-    if 0x21 <= code <= 0x7E:
-        return "\\" + char  # a backslash before ASCII punctuation is a literal everywhere
-    return f"\\u{code:04X}"
-
-
-def _class_escape(code: int) -> str:
-    char = chr(code)
-    if 0x20 <= code <= 0x7E and char not in "\\]-[^&":  # & because Java reads && as intersection
-        return char
-    return _escape(code)
-
-
-def _category(code: int) -> str:
-    char = chr(code)
-    if char.isdigit():
-        return "digit"
-    if char.isalpha():
-        return "upper" if char.isupper() else "lower"
-    return "punctuation" if 0x21 <= code <= 0x7E else "other"
-
-
-def _ranges(codes: frozenset[int]) -> str:
-    """The inside of a character class: runs of letters, digits or control codes as ranges."""
-    ordered = sorted(codes)
-    runs: list[list[int]] = []
-    for code in ordered:
-        if runs and runs[-1][-1] == code - 1 and _category(code) == _category(runs[-1][0]):
-            runs[-1].append(code)
-        else:
-            runs.append([code])
-    parts = []
-    for run in runs:
-        if len(run) >= (6 if _category(run[0]) == "punctuation" else 3):
-            parts.append(f"{_class_escape(run[0])}-{_class_escape(run[-1])}")
-        else:
-            parts.extend(_class_escape(code) for code in run)
-    return "".join(parts)
-
-
-# Items the writer emits as one unit (a literal, a class or one group): quantifiable as they are.
-_SINGLE_UNITS = (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN, _sre.SUBPATTERN, _sre.BRANCH)
-
-
-class _PatternWriter:
-    def __init__(self, engine: str) -> None:
-        self.python_engine = engine == "python-re"
-        self.dropped: list[str] = []
-
-    def write(self, items: Any, flags: int, tail: bool) -> str:
-        items = list(items)
-        out = []
-        for index, (op, av) in enumerate(items):
-            out.append(self.item(op, av, flags, tail and index == len(items) - 1))
-        return "".join(out)
-
-    def item(self, op: Any, av: Any, flags: int, tail: bool) -> str:
-        if op is _sre.LITERAL and not flags & _sre.SRE_FLAG_IGNORECASE and av >= 128:
-            return _escape(av) if av <= 0xFFFF else f"(?:{chr(av)})"
-        if op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN):
-            return self.atom(op, av, flags)
-        if op is _sre.AT:
-            return self.anchor(av, flags, tail)
-        if op is _sre.BRANCH:
-            return "(?:" + "|".join(self.write(alt, flags, tail) for alt in av[1]) + ")"
-        if op is _sre.SUBPATTERN:
-            _group, add, remove, body = av
-            return "(?:" + self.write(body, (flags | add) & ~remove, tail) + ")"
-        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            low, high, body = av
-            if op is _sre.POSSESSIVE_REPEAT:
-                self.dropped.append("possessive quantifier (treated as greedy)")
-            text = self.write(body, flags, False)
-            body = list(body)
-            single = len(body) == 1 and body[0][0] in _SINGLE_UNITS
-            return (text if single else f"(?:{text})") + self.quantifier(low, high)
-        if op is _sre.ATOMIC_GROUP:
-            self.dropped.append("atomic group (treated as a plain group)")
-            return "(?:" + self.write(av, flags, False) + ")"
-        if op in (_sre.ASSERT, _sre.ASSERT_NOT):
-            self.dropped.append("lookaround assertion")
-            return ""
-        if op is _sre.GROUPREF:
-            self.dropped.append("backreference (any text accepted in its place)")
-            return r"(?:[\s\S]*)"
-        if op is _sre.GROUPREF_EXISTS:
-            _group, yes, no = av
-            self.dropped.append("conditional group (both branches accepted)")
-            branches = [self.write(yes, flags, tail), self.write(no, flags, tail) if no else ""]
-            return "(?:" + "|".join(branches) + ")"
-        raise _Unportable(str(op))
-
-    @staticmethod
-    def quantifier(low: int, high: int) -> str:
-        unbounded = high == _sre.MAXREPEAT
-        if (low, unbounded) == (0, True):
-            return "*"
-        if (low, unbounded) == (1, True):
-            return "+"
-        if unbounded:
-            return f"{{{low},}}"
-        if (low, high) == (0, 1):
-            return "?"
-        return f"{{{low}}}" if low == high else f"{{{low},{high}}}"
-
-    def anchor(self, kind: Any, flags: int, tail: bool) -> str:
-        multiline = flags & _sre.SRE_FLAG_MULTILINE
-        if kind is _sre.AT_BEGINNING_STRING or (kind is _sre.AT_BEGINNING and not multiline):
-            return "^"
-        if kind is _sre.AT_END_STRING:
-            return "$"
-        if kind is _sre.AT_END and not multiline:
-            if not self.python_engine:
-                return "$"
-            # Python's $ also matches before a final newline; ECMA's does not.
-            if tail:
-                return r"\n?$"
-            raise _Unportable("$ before the end of a python-re pattern")
-        # Removing an assertion only widens what matches: multiline anchors and word boundaries
-        # mean different things in the three engines.
-        self.dropped.append("line anchor in multiline mode" if multiline else "word boundary")
-        return ""
-
-    def atom(self, op: Any, av: Any, flags: int) -> str:
-        members, beyond_ascii = self.charset(op, av, flags)
-        if not beyond_ascii:
-            if not members:
-                return r"[^\s\S]"
-            if len(members) == 1:
-                return _escape(next(iter(members)))
-            return f"[{_ranges(members)}]"
-        outside = _ASCII - members
-        negated = f"[^{_ranges(outside)}]" if outside else r"[\s\S]"
-        listed = f"[{_ranges(members)}]|{_NON_ASCII}" if members else _NON_ASCII
-        return f"(?:{_PAIR}|{min(negated, listed, key=len)})"
-
-    @staticmethod
-    def charset(op: Any, av: Any, flags: int) -> tuple[frozenset[int], bool]:
-        """ASCII members exactly (as Python and Rust agree on ASCII), and whether non-ASCII may match."""
-        state = _sre_parse.State()
-        state.flags = flags
-        compiled = _sre_compile.compile(_sre_parse.SubPattern(state, [(op, av)]), flags)
-        members = {code for code in range(128) if compiled.fullmatch(chr(code))}
-        folding = flags & _sre.SRE_FLAG_IGNORECASE and any(chr(c).isalpha() for c in members)
-        if op is _sre.LITERAL:
-            return frozenset(members), bool(folding) or av >= 128
-        if op is _sre.NOT_LITERAL or op is _sre.ANY:
-            return frozenset(members), True
-        items = list(av)
-        negated = any(kind is _sre.NEGATE for kind, _ in items)
-        categories = {value for kind, value in items if kind is _sre.CATEGORY}
-        if categories & {_sre.CATEGORY_NOT_SPACE} or (negated and _sre.CATEGORY_SPACE in categories):
-            members |= _PY_ONLY_SPACE
-        wide = (
-            negated
-            or bool(categories)
-            or folding
-            or any(kind is _sre.LITERAL and value >= 128 for kind, value in items)
-            or any(kind is _sre.RANGE and value[1] >= 128 for kind, value in items)
-        )
-        return frozenset(members), bool(wide)
-
-
-def portable_pattern(pattern: str, engine: str = "rust-regex") -> tuple[str | None, list[str]]:
-    """``pattern`` in syntax that Python re, ECMA 262 and Java read alike, matching at least as much.
-
-    Returns the portable pattern (None if none could be written: the edge then checks no
-    pattern) and what was dropped on the way (each only widens what matches).
-    """
-    if _UNPORTABLE_TEXT.search(pattern):
-        return None, ["uses Rust-only syntax"]
-    try:
-        with warnings.catch_warnings():
-            # Python warns where Rust reads nested classes and class set operations.
-            warnings.simplefilter("error", FutureWarning)
-            parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, FutureWarning) as error:
-        return None, [f"syntax the portable subset cannot express ({error})"]
-    flags = parsed.state.flags
-    if flags & _sre.SRE_FLAG_VERBOSE and engine != "python-re":
-        return None, ["verbose mode (Rust also ignores spaces inside classes)"]
-    writer = _PatternWriter(engine)
-    try:
-        text = writer.write(parsed, flags, True)
-    except _Unportable as error:
-        return None, [f"syntax the portable subset cannot express ({error})"]
-    return text, writer.dropped
 
 
 # --- The converter -----------------------------------------------------------------------------
@@ -887,7 +594,7 @@ class _Converter:
         name = _function_name(schema)
         if name in ("EmailStr._validate", "NameEmail._validate") and inner == {"type": "string"}:
             self.loosen(path, "e-mail address checked loosely (text around an '@'); email-validator decides")
-            return {"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": _EMAIL_STR_PATTERN}
+            return {"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": EMAIL_STR_PATTERN}
         if function not in _NEVER_REJECTS:
             self.loosen(path, f"after-validator {name} is not checked")
         return inner

@@ -5,7 +5,7 @@ JSON mode, so an application that validates with the same model sees exactly the
 edge lets through, and never one it would have refused. (Lax mode would also take, e.g., an
 epoch number for ``timestamp``, which the edge rejects.)
 
-E-mail fields use `constructs_lib.schema.Email`, a ``str`` constrained by the WHATWG e-mail
+E-mail fields use `constructs_lib.Email`, a ``str`` constrained by the WHATWG e-mail
 pattern, instead of ``pydantic.EmailStr``: EmailStr needs the email-validator package, and its
 rules (internationalised addresses, "Name <addr>" forms) cannot be written as a draft-04 pattern,
 so the edge could only check them loosely. With `Email` the model and API Gateway check the very
@@ -19,7 +19,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from constructs_lib.schema import Email
+from constructs_lib import Email
 
 
 class MailgunEventType(str, Enum):

@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from typing_extensions import TypedDict
 
-from constructs_lib.schema import Email
+from constructs_lib.schema_formats import Email
 from examples.models import MailgunEvent, User
 
 

@@ -16,17 +16,16 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from typing_extensions import Annotated
 
+from constructs_lib.portable_regex import portable_pattern
 from constructs_lib.schema import (
-    DATE_TIME_PATTERN,
     DRAFT_04,
-    EMAIL_PATTERN,
     EdgeLoosenedWarning,
     UnsupportedModelError,
     api_gateway_schema,
     convert,
     openapi_component,
-    portable_pattern,
 )
+from constructs_lib.schema_formats import DATE_TIME_PATTERN, EMAIL_PATTERN
 from examples.models import MailgunEvent, User
 from unit.schema_models import CASES, Aliases, Choices, Collections, Defaults, Forbidding, Scalars, Validated
 

@@ -31,14 +31,14 @@ from pydantic import (
 )
 from typing_extensions import Annotated
 
-from constructs_lib.schema import (
+from constructs_lib.portable_regex import portable_pattern
+from constructs_lib.schema import convert
+from constructs_lib.schema_formats import (
     DATE_PATTERN,
     DATE_TIME_PATTERN,
     EMAIL_PATTERN,
     UUID_PATTERN,
     Email,
-    convert,
-    portable_pattern,
     url_pattern,
     uuid_pattern,
 )
