@@ -1,4 +1,15 @@
-"""`WebhookIngest`: the L3 construct that receives webhooks into SQS, one queue per source."""
+"""`WebhookIngest`: the L3 construct that receives webhooks into SQS, one queue per source.
+
+It builds a request's way in order, each part in the file named for its AWS service:
+  props     webhook_props.WebhookIngestProps, checked whole before any resource (prop_errors)
+  keys      kms.CustomerKey, when queue_encryption / log_encryption is 'kms' without a given key
+  queues    queue.WebhookQueue per source: queue, DLQ, rejected queue
+  API       api.WebhookApi: the OpenAPI document (openapi, schema, vtl) and its stage
+  pipeline  pipeline.WebhookPipeline per source with processing: secret, verifier and processor
+            Lambdas (function), workflow (workflow), pipe
+  alarms    alarms.WebhookAlarms from alarm_specs
+  outputs   endpoint, queue, DLQ, workflow, secret, pipe and rejected queue per source
+"""
 
 from __future__ import annotations
 
@@ -14,9 +25,9 @@ from .api import ApiSource, WebhookApi
 from .kms import CustomerKey
 from .pipeline import WebhookPipeline
 from .prop_errors import parse_props
+from .queue import WebhookQueue
 from .source_props import WebhookSource
 from .webhook_props import WebhookIngestProps
-from .queue import WebhookQueue
 
 
 def _output_name(*parts: str) -> str:
