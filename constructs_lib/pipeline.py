@@ -90,6 +90,7 @@ class WebhookPipeline(Construct):
                 description=f"Signing secret of the {source.name} webhooks ({p.scheme}). Set it with "
                 "aws secretsmanager put-secret-value; a JSON array of strings holds several during "
                 "rotation.",
+                kms_key_id=p.secret_kms_key_arn,
                 tags=tag_map,
             )
             self.secret_arn = self.secret.arn

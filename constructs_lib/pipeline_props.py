@@ -43,8 +43,9 @@ class Processing(FrozenProps):
     )
     secret_kms_key_arn: str | None = Field(
         default=None,
-        description="customer KMS key that encrypts an existing secret (the verifier may decrypt "
-        "with it); None = the secret uses the AWS managed key",
+        description="customer KMS key that encrypts the signing secret: that of an existing "
+        "secret_arn, or the key the created secret is encrypted with; the verifier may decrypt "
+        "with it. None = the secret uses the AWS managed key",
     )
     secret_json_key: str = Field(
         default="secret",

@@ -70,7 +70,7 @@ class WebhookSource(FrozenProps):
     group_id_fallback: str = Field(
         default="default",
         description="MessageGroupId used when the group field is missing or empty, so SQS never "
-        "sees an empty group id; 'default'. Other values are URL-encoded and cut to 128 "
+        "sees an empty group id; 'default' (printable ASCII without spaces or quotes). Other values are URL-encoded and cut to 128 "
         "characters, the form SQS accepts",
     )
     delivery_id_header: str | None = Field(
@@ -251,6 +251,13 @@ class WebhookSource(FrozenProps):
             raise ValueError(
                 f"group_id_fallback {value!r} is not a valid SQS MessageGroupId: use 1-128 "
                 "printable ASCII characters without spaces"
+            )
+        if "'" in value:
+            # SQS would take it, but the request template holds the fallback as a Velocity
+            # literal, which has no escape for a quote.
+            raise ValueError(
+                f"group_id_fallback {value!r} holds a quote, which the request template cannot "
+                "carry: use printable ASCII without spaces or quotes (e.g. 'default')"
             )
         return value
 

@@ -688,42 +688,29 @@ def test_disabled_alarms_create_no_alarm(matrix: Matrix) -> None:
     assert len(resources(matrix.case("processing-defaults"), "aws_cloudwatch_metric_alarm")) == 7
 
 
-# --- bugs found by the matrix -------------------------------------------------------------------
+# --- found by the matrix, now fixed ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="group_id_fallback accepts a quote (the props allow any printable ASCII SQS accepts), but the "
-    "request template cannot hold one: WebhookIngest raises a plain ValueError from vtl while building, "
-    "after the props were checked, instead of a PropsError before any resource exists",
-)
-def test_a_group_id_fallback_the_props_accept_synthesizes() -> None:
+def test_a_group_id_fallback_with_a_quote_is_refused_naming_the_prop() -> None:
+    # SQS would take a quote, but the request template holds the fallback as a Velocity literal,
+    # which cannot carry one: refused before any resource exists, not a crash while building.
+    with pytest.raises(PropsError, match="group_id_fallback \"it's\" holds a quote, which the request template cannot carry"):
+        WebhookSource(name="quoted", model=bm.Delivery, fifo=True, group_id_field="action", group_id_fallback="it's")
+
+
+def test_a_secret_key_without_an_existing_secret_encrypts_the_created_secret() -> None:
     from cdktf import Testing
 
-    try:
-        source = WebhookSource(name="quoted", model=bm.Delivery, fifo=True, group_id_field="action", group_id_fallback="it's")
-    except PropsError:
-        return  # refused before synthesis, naming the prop: as the README promises
-    stack = WebhookStack(Testing.app(), "quoted")
-    WebhookIngest(stack, "quoted", WebhookIngestProps(name="bm-quoted", sources=(source,)))
-    assert "&MessageGroupId=" in request_template(synthesize(stack))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="secret_kms_key_arn without secret_arn is accepted and half ignored: the created secret is "
-    "not encrypted with that key (no kms_key_id), yet the prop says it is the key that encrypts the "
-    "secret; only a needless kms:Decrypt grant on it is added. Neither refused nor honoured",
-)
-def test_a_secret_key_without_an_existing_secret_is_refused_or_encrypts_the_created_secret() -> None:
-    from cdktf import Testing
-
-    try:
-        processing = Processing(scheme="github", process_function_arn=bm.PROCESS_FUNCTION_ARN, secret_kms_key_arn=bm.SECRET_KEY_ARN)
-    except PropsError:
-        return  # refused before synthesis
+    processing = Processing(scheme="github", process_function_arn=bm.PROCESS_FUNCTION_ARN, secret_kms_key_arn=bm.SECRET_KEY_ARN)
     stack = WebhookStack(Testing.app(), "secret-key")
     WebhookIngest(stack, "secret-key", WebhookIngestProps(name="bm-secret-key", sources=(WebhookSource(name="hooks", model=bm.Delivery, processing=processing),)))
-    _, secret = only(synthesize(stack), "aws_secretsmanager_secret")
-    assert secret.get("kms_key_id") == bm.SECRET_KEY_ARN
+    document = synthesize(stack)
+    _, secret = only(document, "aws_secretsmanager_secret")
+    assert secret["kms_key_id"] == bm.SECRET_KEY_ARN
+    # ... and the verifier may decrypt it with that key, and read only its own secret.
+    secret_id = next(iter(resources(document, "aws_secretsmanager_secret")))
+    policies = [json_document(p["policy"]) for p in resources(document, "aws_iam_role_policy").values() if "Secret" in p["policy"]]
+    (verifier_policy,) = policies
+    grants = {s["Sid"]: s for s in verifier_policy["Statement"]}
+    assert grants["ReadSigningSecret"]["Resource"] == ref("aws_secretsmanager_secret", secret_id, "arn")
+    assert any(s["Resource"] == bm.SECRET_KEY_ARN and "kms:Decrypt" in s["Action"] for s in verifier_policy["Statement"])
