@@ -72,7 +72,7 @@ def matches_to_the_end(pattern: str, value: str) -> bool:
     return matches(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern, value)
 
 
-# --- Examples from independent sources (support.format_examples) ------------------------------
+# --- Examples from independent sources (support.format_examples) -------------------------------
 
 
 @pytest.mark.parametrize("value", RFC3339_DATE_TIMES)
