@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cdktf import App
 
-from constructs_lib import Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
+from constructs_lib import ProcessCode, Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
 from examples.models import GitHubEvent, MailgunEvent, User
 
 # The example processing Lambda; replace it with your own code root.
@@ -61,7 +61,7 @@ def users_standard(app: App) -> None:
                     max_receive_count=3,
                     retention_seconds=7 * 86400,
                     dlq_retention_seconds=14 * 86400,
-                    processing=Processing(scheme="standard-webhooks", process_code_dir=PROCESSOR),
+                    processing=Processing(scheme="standard-webhooks", process=ProcessCode(code_dir=PROCESSOR)),
                 ),
             ),
         ),
@@ -89,7 +89,7 @@ def github(app: App) -> None:
                     group_id_field="repository.full_name",
                     delivery_id_header="X-GitHub-Delivery",
                     forward_headers=("X-GitHub-Event",),
-                    processing=Processing(scheme="github", process_code_dir=PROCESSOR),
+                    processing=Processing(scheme="github", process=ProcessCode(code_dir=PROCESSOR)),
                 ),
             ),
             queue_encryption="kms",

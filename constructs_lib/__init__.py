@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from .function import PythonFunctionProps as PythonFunctionProps
     from .pipeline import WebhookPipeline as WebhookPipeline
     from .prop_errors import PropsError as PropsError
+    from .pipeline_props import ProcessCode as ProcessCode
     from .pipeline_props import Processing as Processing
+    from .pipeline_props import ProcessFunction as ProcessFunction
+    from .pipeline_props import ProcessStates as ProcessStates
     from .source_props import WebhookSource as WebhookSource
     from .webhook_props import WebhookIngestProps as WebhookIngestProps
     from .schema import ConversionResult as ConversionResult
@@ -42,6 +45,9 @@ _EXPORTS = {
     "WebhookIngestProps": "webhook_props",
     "WebhookSource": "source_props",
     "Processing": "pipeline_props",
+    "ProcessCode": "pipeline_props",
+    "ProcessFunction": "pipeline_props",
+    "ProcessStates": "pipeline_props",
     "Alarms": "alarm_props",
     "WebhookStack": "stack",
     "WebhookPipeline": "pipeline",

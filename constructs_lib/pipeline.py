@@ -19,7 +19,7 @@ from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
 from .terraform_text import terraform_string
 from .naming import pipeline_names
-from .pipeline_props import Processing
+from .pipeline_props import ProcessCode, Processing, ProcessFunction, ProcessStates
 from .source_props import WebhookSource
 from .verifier_schemes import VERIFIER_DIR
 from .workflow import webhook_workflow
@@ -53,7 +53,7 @@ class WebhookPipeline(Construct):
     `partition`, `region` and `account` (or references to them) name the state machine and the
     pipe in their roles' trust policies, the confused-deputy guard. Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
     one is used), `verifier` and `processor` (PythonFunction; `processor` is None unless
-    process_code_dir is set), `state_machine`, `workflow_role`, `workflow_log_group`, `pipe`,
+    the processing step is ProcessCode), `state_machine`, `workflow_role`, `workflow_log_group`, `pipe`,
     `pipe_role`, `pipe_log_group`, `definition` (the ASL document as built).
     """
 
@@ -120,25 +120,25 @@ class WebhookPipeline(Construct):
         )
         self.processor: PythonFunction | None = None
         process: str | dict[str, Any]
-        if p.process_code_dir is not None:
+        step = p.process
+        if isinstance(step, ProcessCode):
             self.processor = PythonFunction(
                 self,
                 "Processor",
                 PythonFunctionProps(
                     name=names.processor,
-                    code_dir=p.process_code_dir,
-                    timeout_seconds=p.process_timeout_seconds,
+                    code_dir=step.code_dir,
+                    timeout_seconds=step.timeout_seconds,
                     description=f"Processes verified {source.name} webhooks",
                     source_account=account,
                     **lambda_common,
                 ),
             )
             process = self.processor.function.arn
-        elif p.process_function_arn is not None:
-            process = p.process_function_arn
+        elif isinstance(step, ProcessFunction):
+            process = step.function_arn
         else:
-            assert p.process_states is not None
-            process = p.process_states
+            process = step.states
         invoked = [self.verifier.function.arn] + ([process] if isinstance(process, str) else [])
 
         self.definition = webhook_workflow(
@@ -171,7 +171,10 @@ class WebhookPipeline(Construct):
             policy=policies.state_machine_policy(
                 invoked,
                 tracing=p.tracing,
-                extra=(*policies.keep_rejected_statements(rejected_queue.arn, queue_key_arn), *p.process_policy_statements),
+                extra=(
+                    *policies.keep_rejected_statements(rejected_queue.arn, queue_key_arn),
+                    *(step.policy_statements if isinstance(step, ProcessStates) else ()),
+                ),
             ),
             tags=tag_map,
         )

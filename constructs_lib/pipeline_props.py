@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UNWINDOWED_BATCH_MAX, check_log_retention
 from .policies import check_statement
@@ -19,13 +19,109 @@ from .prop_errors import FrozenProps
 from .verifier_schemes import schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
-__all__ = ["LAMBDA_RETRY_WAIT_SECONDS", "Processing"]
+__all__ = ["LAMBDA_RETRY_WAIT_SECONDS", "ProcessCode", "ProcessFunction", "ProcessStates", "ProcessStep", "Processing"]
 
 # The workflow retries transient Lambda errors (workflow.LambdaRetry, as the pipeline builds
 # it); their waits count toward a record's worst case, once per Lambda step.
 LAMBDA_RETRY_WAIT_SECONDS = int(LambdaRetry().wait_seconds)
 
 _ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:")
+
+
+def _check_arn(prop: str, value: str | None) -> str | None:
+    if value is not None and not (_ARN.match(value) or value.startswith("${")):
+        raise ValueError(f"{prop} {value!r} is not an ARN: pass e.g. 'arn:aws:...' or a Terraform reference to one")
+    return value
+
+
+class ProcessCode(FrozenProps):
+    """The processing step as a Python Lambda the stack builds from a code folder (its role may
+    write its own logs and nothing else)."""
+
+    code_dir: Path = Field(
+        description="code root of the processing Lambda, whose handler.handler gets {messageId, "
+        "deliveryId, event}; required"
+    )
+    timeout_seconds: int = Field(
+        default=30, ge=1, le=EXPRESS_MAX_SECONDS, description="timeout of the processing Lambda; 30 s"
+    )
+
+    @field_validator("code_dir")
+    @classmethod
+    def _code_dir(cls, value: Path) -> Path:
+        if not (value / "handler.py").is_file():
+            raise ValueError(
+                f"code_dir {str(value)!r} has no handler.py: point it at the processing Lambda's "
+                "code root, whose handler.py defines handler(event, context)"
+            )
+        return value
+
+
+class ProcessFunction(FrozenProps):
+    """The processing step as an existing Lambda function of yours (its timeout is yours to fit
+    in workflow_timeout_seconds)."""
+
+    function_arn: str = Field(description="ARN of the processing Lambda, or a Terraform reference to one; required")
+
+    @field_validator("function_arn")
+    @classmethod
+    def _arn(cls, value: str) -> str:
+        _check_arn("function_arn", value)
+        return value
+
+
+class ProcessStates(FrozenProps):
+    """The processing step as Amazon States Language states of your own, run with the verified
+    event inside the workflow's Map."""
+
+    states: dict[str, Any] = Field(
+        description='the states, {"StartAt": ..., "States": {...}}, run with the verified event; required'
+    )
+    policy_statements: tuple[dict[str, Any], ...] = Field(
+        default=(),
+        description="IAM statements the workflow role needs for these states (each naming its resources); none",
+    )
+
+    @field_validator("states")
+    @classmethod
+    def _states(cls, value: dict[str, Any]) -> dict[str, Any]:
+        check_process(value)
+        return value
+
+    @field_validator("policy_statements")
+    @classmethod
+    def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        for statement in value:
+            check_statement(statement)
+        return value
+
+
+# Which step a value is: the class of an object, the one field a dict (props given as data) names.
+_STEP_KEYS = {"code_dir": "code", "function_arn": "function", "states": "states"}
+_STEP_TAGS = {ProcessCode: "code", ProcessFunction: "function", ProcessStates: "states"}
+
+
+def _step_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        tags = {tag for key, tag in _STEP_KEYS.items() if key in value}
+        return tags.pop() if len(tags) == 1 else None
+    return _STEP_TAGS.get(type(value))
+
+
+#: How a verified delivery is processed: exactly one kind of step, chosen by its type.
+ProcessStep = Annotated[
+    Union[
+        Annotated[ProcessCode, Tag("code")],
+        Annotated[ProcessFunction, Tag("function")],
+        Annotated[ProcessStates, Tag("states")],
+    ],
+    Discriminator(
+        _step_tag,
+        custom_error_type="process_step",
+        custom_error_message="process is the step that handles verified deliveries: pass "
+        "ProcessCode(code_dir=...), ProcessFunction(function_arn=...) or ProcessStates(states=...)",
+    ),
+]
 
 
 class Processing(FrozenProps):
@@ -35,6 +131,11 @@ class Processing(FrozenProps):
     scheme: str = Field(
         description="signature scheme the verifier checks: github, stripe, standard-webhooks "
         "(also Svix), shopify, slack, mailgun or basic; required"
+    )
+    process: ProcessStep = Field(
+        description="the step that handles verified deliveries: ProcessCode(code_dir=...) (a "
+        "Python Lambda the stack builds), ProcessFunction(function_arn=...) (an existing Lambda) "
+        "or ProcessStates(states=...) (states of your own); required"
     )
     secret_arn: str | None = Field(
         default=None,
@@ -61,24 +162,6 @@ class Processing(FrozenProps):
         le=86400,
         description="how far a signed timestamp may be from the moment API Gateway received the "
         "request before the delivery is rejected as a replay; 300 s",
-    )
-    process_code_dir: Path | None = Field(
-        default=None,
-        description="code root of a Python Lambda the stack builds as the processing step "
-        "(handler.handler gets {messageId, deliveryId, event}); one of the process_* props",
-    )
-    process_function_arn: str | None = Field(
-        default=None, description="ARN of an existing processing Lambda; one of the process_* props"
-    )
-    process_states: dict[str, Any] | None = Field(
-        default=None,
-        description='processing as states {"StartAt": ..., "States": {...}} run with the verified '
-        "event; one of the process_* props",
-    )
-    process_policy_statements: tuple[dict[str, Any], ...] = Field(
-        default=(),
-        description="IAM statements the workflow role needs for process_states (each naming its "
-        "resources); none",
     )
     batch_size: int | None = Field(
         default=None,
@@ -111,12 +194,6 @@ class Processing(FrozenProps):
     verifier_timeout_seconds: int = Field(
         default=10, ge=1, le=EXPRESS_MAX_SECONDS, description="timeout of the verifier Lambda; 10 s"
     )
-    process_timeout_seconds: int = Field(
-        default=30,
-        ge=1,
-        le=EXPRESS_MAX_SECONDS,
-        description="timeout of the processing Lambda built from process_code_dir; 30 s",
-    )
     memory_mb: int = Field(default=256, ge=128, le=10240, description="memory of the Lambda functions; 256 MB")
     architecture: Literal["arm64", "x86_64"] = Field(
         default="arm64", description="instruction set of the Lambda functions; arm64 (Graviton)"
@@ -145,53 +222,18 @@ class Processing(FrozenProps):
             raise ValueError(f"scheme {value!r} is not one the verifier implements: use one of {list(known)}")
         return value
 
-    @field_validator("secret_arn", "secret_kms_key_arn", "process_function_arn")
+    @field_validator("secret_arn", "secret_kms_key_arn")
     @classmethod
     def _arn(cls, value: str | None, info: Any) -> str | None:
-        if value is not None and not (_ARN.match(value) or value.startswith("${")):
-            raise ValueError(
-                f"{info.field_name} {value!r} is not an ARN: pass e.g. 'arn:aws:...' or a Terraform "
-                "reference to one"
-            )
-        return value
+        return _check_arn(info.field_name, value)
 
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
         return check_log_retention("log_retention_days", value)
 
-    @field_validator("process_policy_statements")
-    @classmethod
-    def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
-        for statement in value:
-            check_statement(statement)
-        return value
-
-    @field_validator("process_code_dir")
-    @classmethod
-    def _code_dir(cls, value: Path | None) -> Path | None:
-        if value is not None and not (value / "handler.py").is_file():
-            raise ValueError(
-                f"process_code_dir {str(value)!r} has no handler.py: point it at the processing "
-                "Lambda's code root, whose handler.py defines handler(event, context)"
-            )
-        return value
-
     @model_validator(mode="after")
-    def _combination(self) -> Processing:
-        given = [name for name in ("process_code_dir", "process_function_arn", "process_states") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                f"set exactly one of process_code_dir, process_function_arn, process_states (got "
-                f"{given or 'none'}): it is the step that handles verified deliveries"
-            )
-        if self.process_policy_statements and self.process_states is None:
-            raise ValueError(
-                "process_policy_statements only apply to process_states: a processing Lambda "
-                "carries its own role"
-            )
-        if self.process_states is not None:
-            check_process(self.process_states)
+    def _budget(self) -> Processing:
         if self.batch_size is not None and self.batch_size > SQS_UNWINDOWED_BATCH_MAX and self.batch_window_seconds == 0:
             raise ValueError(
                 f"batch_size={self.batch_size} needs batch_window_seconds of at least 1: SQS "
@@ -207,17 +249,17 @@ class Processing(FrozenProps):
     @property
     def record_worst_case_seconds(self) -> int:
         """Longest one record can take in the workflow: each Lambda step's timeout plus the
-        waits of its retries. A processing Lambda or states of your own (process_function_arn,
-        process_states) are not counted: their time is yours to fit in workflow_timeout_seconds."""
+        waits of its retries. A processing Lambda or states of your own (ProcessFunction,
+        ProcessStates) are not counted: their time is yours to fit in workflow_timeout_seconds."""
         seconds = self.verifier_timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
-        if self.process_code_dir is not None:
-            seconds += self.process_timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
+        if isinstance(self.process, ProcessCode):
+            seconds += self.process.timeout_seconds + LAMBDA_RETRY_WAIT_SECONDS
         return seconds
 
     def _record_budget_text(self) -> str:
         parts = [f"verifier_timeout_seconds {self.verifier_timeout_seconds}"]
-        if self.process_code_dir is not None:
-            parts.append(f"process_timeout_seconds {self.process_timeout_seconds}")
+        if isinstance(self.process, ProcessCode):
+            parts.append(f"process.timeout_seconds {self.process.timeout_seconds}")
         waits = len(parts)
         parts.append(f"{waits} x {LAMBDA_RETRY_WAIT_SECONDS} s of retry waits")
         return " + ".join(parts) + f" = {self.record_worst_case_seconds} s"

@@ -4,7 +4,7 @@ read alike, for the `pattern` keyword API Gateway's (Java-based) validator evalu
 A Pydantic `pattern` is written for Rust's `regex` crate (Pydantic's default engine), whose
 `\\d`, `\\w`, `.` and negated classes are Unicode-aware; `portable_pattern` re-emits it exact on
 ASCII and widened to "any character" outside ASCII, where the engines disagree, and says what it
-dropped. tests/unit/test_schema_patterns.py checks the rewrites on all three engines.
+dropped. tests/engines/test_regex_engines.py checks the rewrites on all three engines.
 
 Why CPython's private `re._parser`: rewriting needs the parsed structure of a pattern (classes,
 groups, repeats, anchors), and the standard library's only reader of regex syntax is that

@@ -10,9 +10,9 @@ path (`WebhookIngestProps.sources.0.group_id_field`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Tag, ValidationError
 
 __all__ = ["PropsError", "FrozenProps", "parse_props"]
 
@@ -93,13 +93,31 @@ def describe(model: type[BaseModel], error: ValidationError) -> str:
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The props of the model at `loc`: through nested models, tuples of them, and tagged
+    unions (whose tag, e.g. `process.function`, is the next part of the path)."""
     current: type[BaseModel] = model
+    tagged: dict[str, type[BaseModel]] = {}
     for part in loc:
-        if isinstance(part, str) and part in current.model_fields:
-            annotation = current.model_fields[part].annotation
-            inner = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                current = annotation
-            elif inner:
-                current = inner[0]
+        if isinstance(part, str) and part in tagged:
+            current, tagged = tagged[part], {}
+        elif isinstance(part, str) and part in current.model_fields:
+            found = _models_in(current.model_fields[part].annotation)
+            if len(found) == 1:
+                current = next(iter(found.values()))
+            tagged = {tag: m for tag, m in found.items() if tag is not None}
     return sorted(current.model_fields)
+
+
+def _models_in(annotation: Any) -> dict[str | None, type[BaseModel]]:
+    """The models an annotation holds (itself, or members of a union or tuple), by union tag."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {None: annotation}
+    found: dict[str | None, type[BaseModel]] = {}
+    for arg in get_args(annotation):
+        tag = None
+        if get_origin(arg) is Annotated:
+            arg, *metadata = get_args(arg)
+            tag = next((m.tag for m in metadata if isinstance(m, Tag)), None)
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            found[tag] = arg
+    return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from constructs_lib import Processing, WebhookIngestProps, WebhookSource
+from constructs_lib import ProcessCode, Processing, WebhookIngestProps, WebhookSource
 from examples.models import GitHubEvent
 
 PROCESSOR = Path(__file__).resolve().parent.parent / "lambda_src" / "processor"
@@ -21,7 +21,7 @@ def props() -> WebhookIngestProps:
                 model=GitHubEvent,
                 delivery_id_header="X-GitHub-Delivery",
                 forward_headers=("X-GitHub-Event",),
-                processing=Processing(scheme="github", process_code_dir=PROCESSOR),
+                processing=Processing(scheme="github", process=ProcessCode(code_dir=PROCESSOR)),
             ),
         ),
     )

@@ -440,7 +440,7 @@ def test_two_svix_deliveries_with_one_body_are_both_queued_and_a_retry_once(user
     LocalStack's API Gateway: Svix names its deliveries in svix-id."""
     from examples.models import User
 
-    from constructs_lib import Processing
+    from constructs_lib import Processing, ProcessFunction
 
     aws = users.aws
     sqs = aws.client("sqs")
@@ -451,7 +451,7 @@ def test_two_svix_deliveries_with_one_body_are_both_queued_and_a_retry_once(user
         model=User,
         fifo=True,
         group_id_field="email",
-        processing=Processing(scheme="standard-webhooks", process_function_arn="arn:aws:lambda:us-east-1:000000000000:function:p"),
+        processing=Processing(scheme="standard-webhooks", process=ProcessFunction(function_arn="arn:aws:lambda:us-east-1:000000000000:function:p")),
     )
     route = openapi.Route(
         path="/webhooks/svix",

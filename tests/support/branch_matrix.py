@@ -49,13 +49,23 @@ def _jsii_environment() -> None:
 if __name__ == "__main__":
     _jsii_environment()
 
-from constructs_lib import Alarms, Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
+from constructs_lib import (
+    Alarms,
+    ProcessCode,
+    Processing,
+    ProcessFunction,
+    ProcessStates,
+    WebhookIngest,
+    WebhookIngestProps,
+    WebhookSource,
+    WebhookStack,
+)
 
 if TYPE_CHECKING:
     from cdktf import App
 
 STACK = "branch-matrix"
-# The processing Lambda of the process_code_dir cases: the matrix's own, not the example's.
+# The processing Lambda of the ProcessCode cases: the matrix's own, not the example's.
 PROCESSOR = Path(__file__).resolve().parent / "matrix_processor"
 
 # Existing resources the props can name; well-formed, never deployed.
@@ -119,8 +129,7 @@ def _source(name: str = "hooks", **props: Any) -> WebhookSource:
 
 def _processing(**props: Any) -> Processing:
     """A verify + process pipeline; a Lambda of one's own unless the case says otherwise."""
-    if not {"process_code_dir", "process_states"} & set(props):
-        props.setdefault("process_function_arn", PROCESS_FUNCTION_ARN)
+    props.setdefault("process", ProcessFunction(function_arn=PROCESS_FUNCTION_ARN))
     return Processing(**{"scheme": "github", **props})
 
 
@@ -138,8 +147,8 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "processing-defaults",
-        "processing with process_code_dir and every other Processing prop at its default: the processing baseline",
-        _props("processing-defaults", _source(processing=_processing(process_code_dir=PROCESSOR))),
+        "processing with ProcessCode and every other Processing prop at its default: the processing baseline",
+        _props("processing-defaults", _source(processing=_processing(process=ProcessCode(code_dir=PROCESSOR)))),
     ),
     Case(
         "api-key",
@@ -186,7 +195,7 @@ CASES: tuple[Case, ...] = (
         "kms_deletion_window_days",
         _props(
             "tags",
-            _source(processing=_processing(process_code_dir=PROCESSOR)),
+            _source(processing=_processing(process=ProcessCode(code_dir=PROCESSOR))),
             tags=TAGS,
             api_key_required=True,
             queue_encryption="kms",
@@ -226,14 +235,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "process-function",
-        "process_function_arn; secret_json_key, tolerance_seconds; delivery_id_header with processing",
+        "ProcessFunction; secret_json_key, tolerance_seconds; delivery_id_header with processing",
         _props(
             "process-function",
             _source(
                 delivery_id_header="Idempotency-Key",
                 processing=_processing(
                     scheme="stripe",
-                    process_function_arn=PROCESS_FUNCTION_ARN,
+                    process=ProcessFunction(function_arn=PROCESS_FUNCTION_ARN),
                     secret_json_key="signing",
                     tolerance_seconds=600,
                 ),
@@ -242,10 +251,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "process-states",
-        "process_states with process_policy_statements",
+        "ProcessStates with policy_statements",
         _props(
             "process-states",
-            _source(processing=_processing(process_states=PROCESS_STATES, process_policy_statements=(PROCESS_POLICY_STATEMENT,))),
+            _source(processing=_processing(process=ProcessStates(states=PROCESS_STATES, policy_statements=(PROCESS_POLICY_STATEMENT,)))),
         ),
     ),
     Case(
@@ -256,19 +265,18 @@ CASES: tuple[Case, ...] = (
     Case(
         "pipeline-tuning",
         "batch_size, batch_window_seconds, max_concurrency, workflow_timeout_seconds, verifier_timeout_seconds, "
-        "process_timeout_seconds, memory_mb, architecture, log_retention_days; rejected_retention_seconds",
+        "ProcessCode.timeout_seconds, memory_mb, architecture, log_retention_days; rejected_retention_seconds",
         _props(
             "pipeline-tuning",
             _source(
                 rejected_retention_seconds=86400,
                 processing=_processing(
-                    process_code_dir=PROCESSOR,
+                    process=ProcessCode(code_dir=PROCESSOR, timeout_seconds=5),
                     batch_size=20,
                     batch_window_seconds=5,
                     max_concurrency=20,
                     workflow_timeout_seconds=90,
                     verifier_timeout_seconds=3,
-                    process_timeout_seconds=5,
                     memory_mb=512,
                     architecture="x86_64",
                     log_retention_days=7,

@@ -30,7 +30,10 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import (
     Alarms,
+    ProcessCode,
     Processing,
+    ProcessFunction,
+    ProcessStates,
     PropsError,
     WebhookIngest,
     WebhookIngestProps,
@@ -43,8 +46,10 @@ from support.terraform import init, terraform, validate_copy
 
 CASES = bm.cases_by_name()
 
+# The props models a user configures a WebhookIngest with (each processing step its own).
+MODELS = (WebhookIngestProps, WebhookSource, Processing, ProcessCode, ProcessFunction, ProcessStates, Alarms)
 # Props no case sets to a value other than its default, each with the reason. Empty: every
-# prop of the four models is exercised.
+# prop of every model is exercised.
 EXEMPT: dict[str, str] = {}
 
 
@@ -237,11 +242,12 @@ def _instances(case: bm.Case) -> Iterator[BaseModel]:
         yield source
         if source.processing is not None:
             yield source.processing
+            yield source.processing.process
 
 
 def test_every_prop_is_set_to_a_value_other_than_its_default_by_some_case() -> None:
     seen: set[str] = set()
-    for model in (WebhookIngestProps, WebhookSource, Processing, Alarms):
+    for model in MODELS:
         instances = [i for case in CASES.values() for i in _instances(case) if isinstance(i, model)]
         assert instances, model.__name__
         for name, info in model.model_fields.items():
@@ -249,7 +255,7 @@ def test_every_prop_is_set_to_a_value_other_than_its_default_by_some_case() -> N
             # A required prop has no default: every case sets it.
             if info.is_required() or any(getattr(i, name) != info.get_default(call_default_factory=True) for i in instances):
                 seen.add(prop)
-    every = {f"{m.__name__}.{n}" for m in (WebhookIngestProps, WebhookSource, Processing, Alarms) for n in m.model_fields}
+    every = {f"{m.__name__}.{n}" for m in MODELS for n in m.model_fields}
     assert sorted(every - seen - set(EXEMPT)) == [], "set these in a case, or exempt them with the reason"
     assert sorted(set(EXEMPT) & seen) == [], "exempt but exercised: drop the exemption"
 
@@ -532,7 +538,7 @@ def test_the_processing_baseline_builds_both_functions_and_a_secret(matrix: Matr
     assert record_states(doc)["Process"]["Parameters"]["FunctionName"] == ref("aws_lambda_function", processor_id, "arn")
 
 
-def test_process_code_dir_is_the_processor_lambdas_code(matrix: Matrix) -> None:
+def test_process_code_is_the_processor_lambdas_code(matrix: Matrix) -> None:
     expected = (bm.PROCESSOR / "handler.py").read_bytes()
     for name in ("processing-defaults", "pipeline-tuning", "tags"):
         _, processor = function(matrix.case(name), "process")
@@ -544,7 +550,7 @@ def test_process_code_dir_is_the_processor_lambdas_code(matrix: Matrix) -> None:
         assert processor["source_code_hash"] == zip_hash(path), name
 
 
-def test_process_function_arn_is_invoked_and_no_processor_lambda_is_built(matrix: Matrix, tmp_path: Path) -> None:
+def test_process_function_is_invoked_and_no_processor_lambda_is_built(matrix: Matrix, tmp_path: Path) -> None:
     doc = matrix.case("process-function")
     assert functions(doc) == ["bm-process-function-hooks-verify"]
     process = record_states(doc)["Process"]
@@ -701,7 +707,7 @@ def test_a_group_id_fallback_with_a_quote_is_refused_naming_the_prop() -> None:
 def test_a_secret_key_without_an_existing_secret_encrypts_the_created_secret() -> None:
     from cdktf import Testing
 
-    processing = Processing(scheme="github", process_function_arn=bm.PROCESS_FUNCTION_ARN, secret_kms_key_arn=bm.SECRET_KEY_ARN)
+    processing = Processing(scheme="github", process=ProcessFunction(function_arn=bm.PROCESS_FUNCTION_ARN), secret_kms_key_arn=bm.SECRET_KEY_ARN)
     stack = WebhookStack(Testing.app(), "secret-key")
     WebhookIngest(stack, "secret-key", WebhookIngestProps(name="bm-secret-key", sources=(WebhookSource(name="hooks", model=bm.Delivery, processing=processing),)))
     document = synthesize(stack)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from constructs_lib import Processing, PropsError, WebhookIngestProps
+from constructs_lib import ProcessCode, Processing, PropsError, WebhookIngestProps
 from constructs_lib.naming import pipeline_names
 from constructs_lib.prop_errors import parse_props
 from constructs_lib.verifier_schemes import PROCESSOR_DIR, default_delivery_id_headers, scheme_headers, schemes
@@ -20,7 +20,7 @@ class Body(BaseModel):
 
 
 def props(processing: dict | None = None, name: str = "acme", **source: object) -> dict:
-    processing = {"scheme": "github", "process_function_arn": ARN} if processing is None else processing
+    processing = {"scheme": "github", "process": {"function_arn": ARN}} if processing is None else processing
     return {"name": name, "sources": [{"name": "gh", "model": Body, "processing": processing, **source}]}
 
 
@@ -55,7 +55,7 @@ def test_a_scheme_forwards_its_signature_headers_and_delivery_id() -> None:
 
 def test_standard_webhooks_forwards_both_header_families_within_the_sqs_limit() -> None:
     source = parse_props(
-        WebhookIngestProps, props({"scheme": "standard-webhooks", "process_function_arn": ARN})
+        WebhookIngestProps, props({"scheme": "standard-webhooks", "process": {"function_arn": ARN}})
     ).sources[0]
     lowered = {h.lower() for h in source.attribute_headers}
     assert {"webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature"} <= lowered
@@ -73,7 +73,7 @@ def test_an_explicit_delivery_header_wins_over_the_schemes() -> None:
 def test_visibility_timeout_is_derived_from_the_pipes_worst_case() -> None:
     source = parse_props(
         WebhookIngestProps,
-        props({"scheme": "github", "process_function_arn": ARN, "batch_window_seconds": 20, "workflow_timeout_seconds": 100}),
+        props({"scheme": "github", "process": {"function_arn": ARN}, "batch_window_seconds": 20, "workflow_timeout_seconds": 100}),
     ).sources[0]
     assert source.visibility_timeout == 20 + 100 + 30
     ingest_only = parse_props(WebhookIngestProps, props_without_processing()).sources[0]
@@ -92,73 +92,77 @@ def test_ingest_only_source_has_no_scheme_headers() -> None:
 @pytest.mark.parametrize(
     ("processing", "source", "expected"),
     [
-        ({"scheme": "gitlab", "process_function_arn": ARN}, {}, "scheme 'gitlab' is not one the verifier implements"),
-        ({"scheme": "github"}, {}, "set exactly one of process_code_dir, process_function_arn, process_states"),
+        ({"scheme": "gitlab", "process": {"function_arn": ARN}}, {}, "scheme 'gitlab' is not one the verifier implements"),
+        ({"scheme": "github"}, {}, "processing.process: Field required"),
         (
-            {"scheme": "github", "process_function_arn": ARN, "process_states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}},
+            {"scheme": "github", "process": {"function_arn": ARN, "states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}},
             {},
-            "set exactly one of",
+            "process is the step that handles verified deliveries: pass ProcessCode(code_dir=...), "
+            "ProcessFunction(function_arn=...) or ProcessStates(states=...)",
         ),
-        ({"scheme": "github", "process_function_arn": "process"}, {}, "process_function_arn 'process' is not an ARN"),
-        ({"scheme": "github", "process_function_arn": ARN, "secret_arn": "my-secret"}, {}, "secret_arn 'my-secret' is not an ARN"),
-        ({"scheme": "github", "process_code_dir": "/nonexistent"}, {}, "has no handler.py"),
-        ({"scheme": "github", "process_states": {"StartAt": "X", "States": {"A": {"Type": "Succeed"}}}}, {}, "StartAt"),
+        ({"scheme": "github", "process": {"timeout_seconds": 5}}, {}, "process is the step that handles verified deliveries"),
         (
-            {"scheme": "github", "process_states": {"StartAt": "Verify", "States": {"Verify": {"Type": "Succeed"}}}},
+            {"scheme": "github", "process": {"function_arn": ARN, "policy_statements": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:us-east-1:1:t"}]}},
+            {},
+            "processing.process.function.policy_statements: unknown prop (a typo?); known props: function_arn",
+        ),
+        ({"scheme": "github", "process": {"function_arn": "process"}}, {}, "function_arn 'process' is not an ARN"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "secret_arn": "my-secret"}, {}, "secret_arn 'my-secret' is not an ARN"),
+        ({"scheme": "github", "process": {"code_dir": "/nonexistent"}}, {}, "has no handler.py"),
+        ({"scheme": "github", "process": {"states": {"StartAt": "X", "States": {"A": {"Type": "Succeed"}}}}}, {}, "StartAt"),
+        (
+            {"scheme": "github", "process": {"states": {"StartAt": "Verify", "States": {"Verify": {"Type": "Succeed"}}}}},
             {},
             "names the workflow uses",
         ),
         (
-            {"scheme": "github", "process_function_arn": ARN, "process_policy_statements": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:us-east-1:1:t"}]},
-            {},
-            "process_policy_statements only apply to process_states",
-        ),
-        (
             {
                 "scheme": "github",
-                "process_states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}},
-                "process_policy_statements": [{"Effect": "Allow", "Action": "sns:*", "Resource": "arn:aws:sns:us-east-1:1:t"}],
+                "process": {
+                    "states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}},
+                    "policy_statements": [{"Effect": "Allow", "Action": "sns:*", "Resource": "arn:aws:sns:us-east-1:1:t"}],
+                },
             },
             {},
             "allows every action of a service",
         ),
-        ({"scheme": "github", "process_function_arn": ARN, "batch_size": 100}, {}, "needs batch_window_seconds of at least 1"),
-        ({"scheme": "github", "process_function_arn": ARN, "batch_size": 10001, "batch_window_seconds": 1}, {}, "less than or equal to 10000"),
-        ({"scheme": "github", "process_function_arn": ARN, "batch_window_seconds": 301}, {}, "less than or equal to 300"),
-        ({"scheme": "github", "process_function_arn": ARN, "workflow_timeout_seconds": 301}, {}, "less than or equal to 300"),
-        ({"scheme": "github", "process_function_arn": ARN, "log_retention_days": 10}, {}, "log_retention_days=10"),
-        ({"scheme": "github", "process_function_arn": ARN, "workflow_log_level": "DEBUG"}, {}, "workflow_log_level"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "batch_size": 100}, {}, "needs batch_window_seconds of at least 1"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "batch_size": 10001, "batch_window_seconds": 1}, {}, "less than or equal to 10000"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "batch_window_seconds": 301}, {}, "less than or equal to 300"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "workflow_timeout_seconds": 301}, {}, "less than or equal to 300"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "log_retention_days": 10}, {}, "log_retention_days=10"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "workflow_log_level": "DEBUG"}, {}, "workflow_log_level"),
         (
-            {"scheme": "github", "process_code_dir": str(PROCESSOR_DIR), "workflow_timeout_seconds": 20},
+            {"scheme": "github", "process": {"code_dir": str(PROCESSOR_DIR)}, "workflow_timeout_seconds": 20},
             {},
-            "shorter than one record's worst case, verifier_timeout_seconds 10 + process_timeout_seconds 30 + 2 x 7 s of retry waits = 54 s",
+            "shorter than one record's worst case, verifier_timeout_seconds 10 + process.timeout_seconds 30 + 2 x 7 s of retry waits = 54 s",
         ),
         (
-            {"scheme": "github", "process_function_arn": ARN, "workflow_timeout_seconds": 5},
+            {"scheme": "github", "process": {"function_arn": ARN}, "workflow_timeout_seconds": 5},
             {},
             "shorter than one record's worst case, verifier_timeout_seconds 10 + 1 x 7 s of retry waits = 17 s",
         ),
         (
-            {"scheme": "github", "process_function_arn": ARN},
+            {"scheme": "github", "process": {"function_arn": ARN}},
             {"visibility_timeout_seconds": 45},
             "visibility_timeout_seconds=45 is shorter than the pipe's worst case",
         ),
         (
-            {"scheme": "github", "process_function_arn": ARN, "batch_window_seconds": 5},
+            {"scheme": "github", "process": {"function_arn": ARN}, "batch_window_seconds": 5},
             {"fifo": True, "group_id_field": "event"},
             "SQS FIFO sources take no batching window",
         ),
         (
-            {"scheme": "github", "process_function_arn": ARN, "batch_size": 20, "batch_window_seconds": 1},
+            {"scheme": "github", "process": {"function_arn": ARN}, "batch_size": 20, "batch_window_seconds": 1},
             {"fifo": True, "group_id_field": "event"},
             "a FIFO batch holds at most 10 records",
         ),
         (
-            {"scheme": "github", "process_function_arn": ARN, "max_concurrency": 5},
+            {"scheme": "github", "process": {"function_arn": ARN}, "max_concurrency": 5},
             {"fifo": True, "group_id_field": "event"},
             "records are handled one at a time",
         ),
-        ({"scheme": "github", "process_function_arn": ARN, "tolerence_seconds": 5}, {}, "unknown prop"),
+        ({"scheme": "github", "process": {"function_arn": ARN}, "tolerence_seconds": 5}, {}, "unknown prop"),
     ],
 )
 def test_invalid_processing_props(processing: dict, source: dict, expected: str) -> None:
@@ -169,7 +173,7 @@ def test_invalid_processing_props(processing: dict, source: dict, expected: str)
 
 def test_too_long_names_for_the_pipeline_resources_are_refused_before_synth() -> None:
     # Queue names (80) would fit; the processor's role "<prefix>-<source>-process-lambda" (64) does not.
-    processing = {"scheme": "github", "process_function_arn": ARN}
+    processing = {"scheme": "github", "process": {"function_arn": ARN}}
     message = error_of({"name": "a" * 30, "sources": [{"name": "b" * 25, "model": Body, "processing": processing}]})
     assert "-process-lambda" in message and "64 allowed" in message, message
 
@@ -190,5 +194,5 @@ def test_pipeline_names_are_stable() -> None:
 
 
 def test_processor_dir_is_a_usable_code_root() -> None:
-    p = Processing(scheme="github", process_code_dir=Path(PROCESSOR_DIR))
-    assert p.process_code_dir == PROCESSOR_DIR
+    p = Processing(scheme="github", process=ProcessCode(code_dir=Path(PROCESSOR_DIR)))
+    assert isinstance(p.process, ProcessCode) and p.process.code_dir == PROCESSOR_DIR

@@ -9,7 +9,7 @@ from pathlib import Path
 from cdktf import App
 from pydantic import BaseModel, Field
 
-from constructs_lib import Alarms, Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
+from constructs_lib import Alarms, ProcessCode, Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
 
 # The tests build the stack on this module's App: they name no engine either.
 __all__ = ["App", "build"]
@@ -39,7 +39,7 @@ def build(app: App) -> WebhookStack:
                     name="invoices",
                     model=Invoice,
                     max_receive_count=4,
-                    processing=Processing(scheme="stripe", process_code_dir=HERE / "processor"),
+                    processing=Processing(scheme="stripe", process=ProcessCode(code_dir=HERE / "processor")),
                 ),
                 WebhookSource(name="pings", model=Ping),
             ),
