@@ -2,7 +2,7 @@
 URL, e-mail), and the `Email` type both sides check alike.
 
 Each pattern accepts at least every string Pydantic accepts for the type in strict JSON mode
-(proven by the differential tests in tests/unit/test_schema_differential.py), and rejects the
+(proven by the differential tests in tests/properties/test_schema_differential.py), and rejects the
 usual junk. Syntax is limited to what Python re, ECMA 262 and java.util.regex read alike: ASCII
 classes, (?:), quantifiers, ^ and $. Pure: standard library and pydantic only.
 """

@@ -1,6 +1,6 @@
 """The patterns that stand in for ``format`` mean the same in Python re, ECMA 262 (node) and
 java.util.regex, and a final newline is refused at the edge as by the model. These start node and
-java; the pure checks of the same patterns are tests/unit/test_schema_patterns.py.
+java; the pure checks of the same patterns are tests/properties/test_schema_patterns.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Examples from the standards (RFC 3339, 4122/9562, 3696, 3986) with near misses, the Rust-syntax
 patterns a model may declare, Pydantic's verdict (strict JSON) and Python re's. Shared by the
-pure pattern tests (tests/unit/test_schema_patterns.py) and the ones that ask ECMA 262 (node)
+pure pattern tests (tests/properties/test_schema_patterns.py) and the ones that ask ECMA 262 (node)
 and java.util.regex (tests/engines/test_regex_engines.py).
 """
 

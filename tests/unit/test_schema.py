@@ -1,5 +1,5 @@
 """The edge schema: the draft-04 form API Gateway accepts, and the choices that keep it from
-rejecting what the model accepts. The differential proof is in test_schema_differential.py."""
+rejecting what the model accepts. The differential proof is in tests/properties/test_schema_differential.py."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from constructs_lib.schema import (
 )
 from constructs_lib.schema_formats import DATE_TIME_PATTERN, EMAIL_PATTERN
 from examples.models import MailgunEvent, User
-from unit.schema_models import CASES, Aliases, Choices, Collections, Defaults, Forbidding, Scalars, Validated
+from support.schema_models import CASES, Aliases, Choices, Collections, Defaults, Forbidding, Scalars, Validated
 
 DRAFT_04_KEYWORDS = {
     "$schema", "title", "description", "type", "enum", "properties", "required", "additionalProperties",
