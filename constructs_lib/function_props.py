@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from .assets import DEFAULT_EXCLUDE
 from .limits import IAM_ROLE_NAME_MAX, check_log_retention
 from .naming import LAMBDA_ROLE_SUFFIX
-from .policies import check_statement
+from .policies import check_statements
 from .prop_errors import FrozenProps
 
 __all__ = ["PythonFunctionProps"]
@@ -135,9 +135,7 @@ class PythonFunctionProps(FrozenProps):
     @field_validator("policy_statements")
     @classmethod
     def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
-        for statement in value:
-            check_statement(statement)
-        return value
+        return check_statements(value)
 
     @field_validator("code_dir")
     @classmethod

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .limits import IAM_ROLE_NAME_MAX, LAMBDA_NAME_MAX, PIPE_NAME_MAX, STATE_MACHINE_NAME_MAX
 
-if TYPE_CHECKING:
-    from .source_props import WebhookSource
 
-__all__ = ["LAMBDA_ROLE_SUFFIX", "PipelineNames", "check_name", "pipeline_names", "queue_names", "rejected_queue_name"]
+class QueueSource(Protocol):
+    """What a queue's name is derived from (a `WebhookSource`): its name, and FIFO or not."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def fifo(self) -> bool: ...
+
+__all__ = ["LAMBDA_ROLE_SUFFIX", "PipelineNames", "QueueSource", "check_name", "pipeline_names", "queue_names", "rejected_queue_name"]
 
 # A Lambda function's role is named after it: "<function>-lambda".
 LAMBDA_ROLE_SUFFIX = "-lambda"
@@ -33,13 +40,13 @@ def check_name(value: str, longest: int, problem: str, example: str) -> str:
     return value
 
 
-def queue_names(prefix: str, source: WebhookSource) -> tuple[str, str]:
+def queue_names(prefix: str, source: QueueSource) -> tuple[str, str]:
     """Names of a source's queue and DLQ (a FIFO queue's name must end in .fifo)."""
     suffix = ".fifo" if source.fifo else ""
     return f"{prefix}-{source.name}{suffix}", f"{prefix}-{source.name}-dlq{suffix}"
 
 
-def rejected_queue_name(prefix: str, source: WebhookSource) -> str:
+def rejected_queue_name(prefix: str, source: QueueSource) -> str:
     """Name of a source's rejected queue: FIFO when the source is, so a kept delivery keeps
     its group and goes back to its queue in order."""
     return f"{prefix}-{source.name}-rejected{'.fifo' if source.fifo else ''}"

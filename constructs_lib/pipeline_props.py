@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UNWINDOWED_BATCH_MAX, check_log_retention
-from .policies import check_statement
+from .policies import check_statements
 from .prop_errors import FrozenProps
 from .verifier_schemes import schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
@@ -91,14 +91,12 @@ class ProcessStates(FrozenProps):
     @field_validator("policy_statements")
     @classmethod
     def _statements(cls, value: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
-        for statement in value:
-            check_statement(statement)
-        return value
+        return check_statements(value)
 
 
 # Which step a value is: the class of an object, the one field a dict (props given as data) names.
 _STEP_KEYS = {"code_dir": "code", "function_arn": "function", "states": "states"}
-_STEP_TAGS = {ProcessCode: "code", ProcessFunction: "function", ProcessStates: "states"}
+_STEP_TAGS: dict[type, str] = {ProcessCode: "code", ProcessFunction: "function", ProcessStates: "states"}
 
 
 def _step_tag(value: Any) -> str | None:

@@ -15,6 +15,7 @@ __all__ = [
     "redrive_policy",
     "redrive_allow_policy",
     "check_statement",
+    "check_statements",
     "secret_read_statements",
     "state_machine_policy",
     "pipe_policy",
@@ -358,6 +359,13 @@ def check_statement(statement: Any) -> None:
                 f"policy statement {statement!r} allows its actions on every resource: name the ARN "
                 "(e.g. the one secret it reads)"
             )
+
+
+def check_statements(statements: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """`check_statement` on each; the statements, for a props validator to return."""
+    for statement in statements:
+        check_statement(statement)
+    return statements
 
 
 def execution_policy(log_group_arn: str, statements: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
