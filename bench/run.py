@@ -569,7 +569,17 @@ def sqs_sender(aws: object, queue_url: str) -> Callable[[], Callable[[bytes], bo
 def bench_emulator(report: Report, outdir: Path, work: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     from support.localstack import LocalStack
-    from support.terraform import LOCALSTACK_DESTROY_HANGS, LOCALSTACK_UNSUPPORTED, apply, destroy, forget, init, output, prepare_workdir
+    from support.terraform import (
+        LOCALSTACK_DESTROY_HANGS,
+        LOCALSTACK_DESTROY_REFUSED,
+        LOCALSTACK_UNSUPPORTED,
+        apply,
+        destroy,
+        forget,
+        init,
+        output,
+        prepare_workdir,
+    )
 
     report.mark("emulator: start")
     synth = SynthOutput(outdir)
@@ -593,7 +603,8 @@ def bench_emulator(report: Report, outdir: Path, work: Path) -> None:
                 sqs_runs.append(drive(sqs_sender(aws, queue_url)))
                 sqs.purge_queue(QueueUrl=queue_url)
         finally:
-            forget(stack.path, (*LOCALSTACK_DESTROY_HANGS, "aws_sqs_queue_policy"))
+            # As the engine tests do: what LocalStack hangs on or refuses to destroy is forgotten.
+            forget(stack.path, (*LOCALSTACK_DESTROY_HANGS, *LOCALSTACK_DESTROY_REFUSED, "aws_sqs_queue_policy"))
             destroy(stack.path, localstack=aws)
         version = subprocess.run([str(aws.python), "-c", "import importlib.metadata as m; print(m.version('localstack-core'))"],
                                  capture_output=True, text=True).stdout.strip()
