@@ -379,8 +379,11 @@ def localstack_override(config: Mapping[str, Any], endpoint: str) -> dict[str, A
         "https_proxy": DEAD_PROXY,
         "no_proxy": "127.0.0.1,localhost",
         # The provider retries a failing call 25 times with backoff by default: minutes of
-        # silence before a test reports a LocalStack error.
-        "max_retries": 2,
+        # silence before a test reports a LocalStack error. Only retryable faults are retried
+        # (5xx, throttling, a dropped connection), and under four parallel destroys LocalStack's
+        # server does drop one now and then ("use of closed network connection" on
+        # ListTagsForResource); 5 attempts ride that out in seconds.
+        "max_retries": 5,
     }
     blocks = [
         {**({"alias": alias} if alias else {}), "region": region or REGION, **settings}
