@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
@@ -27,22 +28,17 @@ class _OnTheAppsEngine(JSIIMeta):
     `isinstance(stack, WebhookStack)` holds, and the stack is the engine's own TerraformStack.
     """
 
-    _derived: dict[tuple[type, str], type]
-
     def __call__(cls, scope: Construct, *args: Any, **kwargs: Any) -> Any:
         if getattr(cls, "__jsii_type__", None) is None:
-            found = engine.of(scope)
-            derived = _OnTheAppsEngine._derived.setdefault((cls, found.name), _derive(cls, found))
-            return derived(scope, *args, **kwargs)
+            return _derived(cls, engine.of(scope).name)(scope, *args, **kwargs)
         return super().__call__(scope, *args, **kwargs)
 
 
-_OnTheAppsEngine._derived = {}
-
-
-def _derive(cls: type, found: engine.Engine) -> type:
+@functools.cache
+def _derived(cls: type, engine_name: str) -> type:
+    """`cls` on that engine's TerraformStack, made once per class and engine."""
     namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
-    return _OnTheAppsEngine(cls.__name__, (cls, found.core.TerraformStack), namespace)
+    return _OnTheAppsEngine(cls.__name__, (cls, engine.ENGINES[engine_name].core.TerraformStack), namespace)
 
 
 class WebhookStack(_Stack, metaclass=_OnTheAppsEngine):
