@@ -38,18 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.synth import JSII_ENV, SynthOutput, node_major  # noqa: E402
+from support.synth import SynthOutput, jsii_environment  # noqa: E402
 
 PY = sys.executable
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 SKIP = {name.strip() for name in os.environ.get("BENCH_SKIP", "").split(",") if name.strip()}
 SUITE = os.environ.get("BENCH_SUITE", "") not in ("", "0")
-
-
-def app_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, **JSII_ENV, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major()}
-    env.update(extra)
-    return env
 
 
 def load() -> float:
@@ -172,8 +166,8 @@ def import_profile(stderr: str) -> dict[str, float]:
 
 def profile_app(script: Path, outdir: Path) -> dict[str, float]:
     """One run of an app under -X importtime with synth() timed: where its wall time goes."""
-    startup = min(run_measured([PY, "-c", "pass"], env=app_env()).wall for _ in range(3))
-    env = app_env(CDKTF_OUTDIR=str(outdir))
+    startup = min(run_measured([PY, "-c", "pass"], env=jsii_environment()).wall for _ in range(3))
+    env = jsii_environment(CDKTF_OUTDIR=str(outdir))
     run = run_measured([PY, "-X", "importtime", "-c", PHASES, str(script)], env=env)
     marks = json.loads(next(line for line in run.stderr.splitlines() if line.startswith("PHASES "))[7:])
     imports = import_profile(run.stderr)
@@ -187,7 +181,7 @@ def profile_app(script: Path, outdir: Path) -> dict[str, float]:
 def exit_time(script: Path, outdir: Path) -> float:
     """Seconds from synth() returning to the process being gone (teardown)."""
     code = PHASES.replace('file=sys.stderr, flush=True)', 'file=sys.stderr, flush=True); print("WALLCLOCK", time.time(), file=sys.stderr, flush=True)')
-    env = app_env(CDKTF_OUTDIR=str(outdir))
+    env = jsii_environment(CDKTF_OUTDIR=str(outdir))
     with tempfile.TemporaryFile() as err:
         process = subprocess.Popen([PY, "-c", code, str(script)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
         process.wait()
@@ -207,15 +201,15 @@ def bench_synth(report: Report, work: Path) -> Path:
     # One unmeasured run of each first (disk cache, jsii package cache); then alternate, so
     # a change in the machine's load hits both alike.
     for name, script in (("main", ROOT / "main.py"), ("baseline", baseline_app)):
-        run_measured([PY, str(script)], env=app_env(CDKTF_OUTDIR=str(work / f"warm-{name}")))
+        run_measured([PY, str(script)], env=jsii_environment(CDKTF_OUTDIR=str(work / f"warm-{name}")))
     for i in range(REPEATS):
         for name, script in (("main", ROOT / "main.py"), ("baseline", baseline_app)):
             outdir = work / f"{name}-{i}"
-            runs[name].append(run_measured([PY, str(script)], env=app_env(CDKTF_OUTDIR=str(outdir))))
+            runs[name].append(run_measured([PY, str(script)], env=jsii_environment(CDKTF_OUTDIR=str(outdir))))
     report.mark("synth: timed runs done")
     fast_out = work / "main-0"
     plain_out = work / "plain"
-    run_measured([PY, "-c", PLAIN_SYNTH], env=app_env(CDKTF_OUTDIR=str(plain_out)))
+    run_measured([PY, "-c", PLAIN_SYNTH], env=jsii_environment(CDKTF_OUTDIR=str(plain_out)))
     identical = tree_files(fast_out) == tree_files(plain_out)
     all_same = all(tree_files(work / f"main-{i}") == tree_files(fast_out) for i in range(REPEATS))
 
@@ -274,7 +268,7 @@ def bench_suite(report: Report) -> None:
     report.mark("suite: start")
     # tests/verifier: the handler and signature tests, on recorded events (no AWS, no jsii).
     layers = ["tests/unit", "tests/verifier", "tests/synth", "tests/engines"] if SUITE else ["tests/unit", "tests/verifier"]
-    env = app_env()
+    env = jsii_environment()
     total = collected = 0.0
     for layer in layers:
         # Collecting alone leaves every snapshot unused, which syrupy would call a failure.
@@ -710,7 +704,7 @@ def main() -> int:
         if "emulator" not in SKIP:
             if outdir is None:
                 outdir = work / "synth-for-emulator"
-                run_measured([PY, str(ROOT / "main.py")], env=app_env(CDKTF_OUTDIR=str(outdir)))
+                run_measured([PY, str(ROOT / "main.py")], env=jsii_environment(CDKTF_OUTDIR=str(outdir)))
             bench_emulator(report, outdir, work / "emulator")
         if "suite" not in SKIP:
             bench_suite(report)

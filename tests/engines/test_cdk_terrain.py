@@ -8,7 +8,6 @@ app (see test_engine_seam.py for a tree that mixes them)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from support.synth import JSII_ENV, SynthOutput, node_major
+from support.synth import SynthOutput, jsii_environment
 from support.terraform import terraform, validate_copy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +28,7 @@ PROVIDER_SOURCE = {"cdktf": "aws", "cdktn": "hashicorp/aws"}
 @pytest.fixture(scope="session")
 def terrain(tmp_path_factory: pytest.TempPathFactory) -> SynthOutput:
     outdir = tmp_path_factory.mktemp("cdktn") / "cdktf.out"
-    env = {**os.environ, **JSII_ENV, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major()}
+    env = jsii_environment()
     # main.py's build() with CDK Terrain's App: what a user of the examples changes to move.
     program = f"import cdktn, main; main.build(cdktn.App(outdir={str(outdir)!r})).synth()"
     result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True)

@@ -14,15 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from support.synth import SynthOutput, node_major
+from support.synth import SynthOutput, cdktf_cli, node_major
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cdktf_cli() -> Path:
-    cli = ROOT / "node_modules" / ".bin" / "cdktf"
-    assert cli.exists(), "cdktf-cli is not installed: run `make test` (or `npm ci`) in the project root"
-    return cli
 
 
 def pipenv_dir() -> str:

@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.testing import normalize
-from support.synth import JSII_ENV, node_major
+from support.synth import cdktf_cli, jsii_environment, synth_app
 from support.terraform import validate_copy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,9 +89,7 @@ class Venv:
 
     def env(self) -> dict[str, str]:
         """What a user's shell has with the virtualenv activated, plus the jsii settings."""
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CDKTF_OUTDIR", "VIRTUAL_ENV")}
-        env.update(JSII_ENV)
-        env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = node_major()
+        env = {k: v for k, v in jsii_environment().items() if k not in ("PYTHONPATH", "CDKTF_OUTDIR")}
         env["VIRTUAL_ENV"] = str(self.path)
         env["PATH"] = f"{self.bin}{os.pathsep}{env['PATH']}"
         env["CI"] = "1"
@@ -135,12 +133,6 @@ def user_app_on(engine: str, folder: Path) -> Path:
     assert text.count("from cdktf import App\n") == 1
     main.write_text(text.replace("from cdktf import App\n", f"from {engine} import App\n"))
     return folder
-
-
-def cdktf_cli() -> Path:
-    cli = ROOT / "node_modules" / ".bin" / "cdktf"
-    assert cli.exists(), "cdktf-cli is not installed: run `make test` (or `npm ci`) in the project root"
-    return cli
 
 
 @pytest.fixture(scope="session")
@@ -234,10 +226,8 @@ def run_version(engine: str) -> str:
 def test_the_wheels_output_equals_the_repositorys(user_apps: dict[str, UserApp], tmp_path: Path) -> None:
     """The same app run against the repository's sources (the dev environment's editable
     install): every file the same bytes, so the Lambda zips and their hashes too."""
-    folder = user_app_on("cdktf", tmp_path / "billing-hooks")
     outdir = tmp_path / "repo.out"
-    env = {**os.environ, **JSII_ENV, "CDKTF_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major()}
-    run([sys.executable, "main.py"], cwd=folder, env=env)
+    synth_app(user_app_on("cdktf", tmp_path / "billing-hooks"), outdir)
     from_repo = {str(p.relative_to(outdir)): p.read_bytes() for p in sorted(outdir.rglob("*")) if p.is_file()}
     from_wheel = {k: v for k, v in user_apps["cdktf"].files().items() if k.startswith("stacks/")}
     assert {k for k in from_repo if k.startswith("stacks/")} == set(from_wheel)

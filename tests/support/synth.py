@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -19,9 +20,23 @@ JSII_ENV = {
 }
 
 
+@functools.cache
 def node_major() -> str:
     out = subprocess.run(["node", "-p", "process.versions.node.split('.')[0]"], capture_output=True, text=True)
     return out.stdout.strip()
+
+
+def jsii_environment(**extra: str) -> dict[str, str]:
+    """This process's environment with what `make` sets for jsii (its Node banners silenced,
+    no checkpoint calls), plus `extra`."""
+    return {**os.environ, **JSII_ENV, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major(), **extra}
+
+
+def cdktf_cli() -> Path:
+    """The pinned CDKTF CLI (package-lock.json), as `npm ci` installs it."""
+    cli = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "cdktf"
+    assert cli.exists(), "cdktf-cli is not installed: run `make test` (or `npm ci`) in the project root"
+    return cli
 
 
 @dataclass(frozen=True)
@@ -44,12 +59,12 @@ class SynthOutput:
 
 
 def synth_app(project: Path, outdir: Path, *, python: str = sys.executable) -> SynthOutput:
-    env = {**os.environ, **JSII_ENV, "CDKTF_OUTDIR": str(outdir)}
-    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = node_major()
-    result = subprocess.run([python, "main.py"], cwd=project, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [python, "main.py"], cwd=project, env=jsii_environment(CDKTF_OUTDIR=str(outdir)), capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"synth failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return SynthOutput(outdir)
 
 
-__all__ = ["JSII_ENV", "SynthOutput", "json_document", "node_major", "ref", "resources", "synth_app", "terraform_unescape"]
+__all__ = ["JSII_ENV", "SynthOutput", "cdktf_cli", "jsii_environment", "json_document", "node_major", "ref", "resources", "synth_app", "terraform_unescape"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support.synth import JSII_ENV, SynthOutput, node_major, synth_app
+from support.synth import SynthOutput, jsii_environment, synth_app
 
 COPIED = ("main.py", "cdktf.json", "constructs_lib", "examples", "lambda_src")
 
@@ -53,7 +52,7 @@ print(_provider.install())
 
 def test_fast_synth_writes_the_same_bytes_as_a_plain_one(synth: SynthOutput, repo_root: Path, tmp_path: Path) -> None:
     outdir = tmp_path / "plain.out"
-    env = {**os.environ, **JSII_ENV, "CDKTF_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major()}
+    env = jsii_environment(CDKTF_OUTDIR=str(outdir))
     result = subprocess.run([sys.executable, "-c", PLAIN_SYNTH], cwd=repo_root, env=env, capture_output=True, text=True)
     assert (result.returncode, result.stdout.split()[-1:]) == (0, ["False"]), result.stderr[-3000:]
     fast_files = sorted(p.relative_to(synth.outdir) for p in synth.outdir.rglob("*") if p.is_file())

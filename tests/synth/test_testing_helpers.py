@@ -7,7 +7,6 @@ the suite's process."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.testing import json_document, normalize, only, ref, resources
-from support.synth import JSII_ENV, SynthOutput, node_major
+from support.synth import SynthOutput, jsii_environment
 
 IN_PROCESS = """
 import json, sys
@@ -33,7 +32,7 @@ json.dump(snapshots, sys.stdout)
 
 
 def test_a_stack_snapshot_in_process_equals_what_make_synth_writes(synth: SynthOutput, repo_root: Path) -> None:
-    env = {**os.environ, **JSII_ENV, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": node_major()}
+    env = jsii_environment()
     result = subprocess.run([sys.executable, "-c", IN_PROCESS], cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     snapshots = json.loads(result.stdout)
