@@ -11,7 +11,9 @@ from constructs import Construct
 from . import engine, openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .iam import service_role
-from .terraform_text import terraform_string
+from .terraform_text import RawJson, terraform_string
+from .terraform_values import choose, count_when, instance_ref, total
+from .tokens import is_token
 from .schema import api_gateway_schema, openapi_component
 from .source_props import WebhookSource
 from .webhook_props import WebhookIngestProps
@@ -141,8 +143,8 @@ class WebhookApi(Construct):
             name,
             routes,
             description=f"Webhook ingest: {name}",
-            api_key=props.api_key_required,
-            allowed_source_ips=list(props.allowed_source_ips) or None,
+            api_key=self._security(props.api_key_required),
+            allowed_source_ips=self._source_policy(props.allowed_source_ips),
         )
         self.rest_api = aws.ApiGatewayRestApi(
             self,
@@ -165,8 +167,11 @@ class WebhookApi(Construct):
             lifecycle=core.TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.account: ApiGatewayAccount | None = None
-        if props.manage_account_logging_role:
-            # API Gateway writes stage logs with one role set per account and region.
+        managed = props.manage_account_logging_role
+        if managed is True or is_token(managed):
+            # API Gateway writes stage logs with one role set per account and region. As a
+            # Terraform value, the flag decides whether the three resources exist (count).
+            count = count_when(self, managed)
             logging_role = aws.IamRole(
                 self,
                 "LoggingRole",
@@ -174,15 +179,21 @@ class WebhookApi(Construct):
                 description="Lets API Gateway write access and execution logs to CloudWatch Logs",
                 assume_role_policy=json.dumps(policies.assume_role_policy("apigateway.amazonaws.com")),
                 tags=tags or None,
+                count=count,
             )
             attachment = aws.IamRolePolicyAttachment(
                 self,
                 "LoggingRolePolicy",
-                role=logging_role.name,
+                role=logging_role.name if count is None else instance_ref(logging_role, "name"),
                 policy_arn=f"arn:{partition}:{PUSH_TO_CLOUDWATCH_POLICY}",
+                count=count,
             )
             self.account = aws.ApiGatewayAccount(
-                self, "Account", cloudwatch_role_arn=logging_role.arn, depends_on=[attachment]
+                self,
+                "Account",
+                cloudwatch_role_arn=logging_role.arn if count is None else instance_ref(logging_role, "arn"),
+                depends_on=[attachment],
+                count=count,
             )
         self.access_log_group = aws.CloudwatchLogGroup(
             self,
@@ -260,12 +271,22 @@ class WebhookApi(Construct):
                 depends_on=[previous],
             )
         if props.web_acl_arn is not None:
+            acl = props.web_acl_arn
             aws.Wafv2WebAclAssociation(
-                self, "WebAcl", resource_arn=self.stage.arn, web_acl_arn=props.web_acl_arn
+                self,
+                "WebAcl",
+                resource_arn=self.stage.arn,
+                web_acl_arn=acl,
+                # A Terraform value may be null: then there is no association.
+                count=core.Fn.conditional(core.Op.eq(acl, core.Token.null_value()), 0, 1) if is_token(acl) else None,
             )
         self.api_key: ApiGatewayApiKey | None = None
-        if props.api_key_required:
-            self.api_key = aws.ApiGatewayApiKey(self, "ApiKey", name=f"{name}-providers", tags=tags or None)
+        required = props.api_key_required
+        if required is True or is_token(required):
+            count = count_when(self, required)
+            self.api_key = aws.ApiGatewayApiKey(
+                self, "ApiKey", name=f"{name}-providers", tags=tags or None, count=count
+            )
             # The one key is shared by every provider: the plan allows them all their routes'
             # limits at once, and holds each route to its own.
             limits = [s.source.throttle for s in sources]
@@ -288,12 +309,37 @@ class WebhookApi(Construct):
                     )
                 ],
                 throttle_settings=aws.ApiGatewayUsagePlanThrottleSettings(
-                    rate_limit=min(sum(rate for rate, _ in limits), API_GATEWAY_ACCOUNT_RATE),
-                    burst_limit=min(sum(burst for _, burst in limits), API_GATEWAY_ACCOUNT_BURST),
+                    rate_limit=total(self, [rate for rate, _ in limits], API_GATEWAY_ACCOUNT_RATE),
+                    burst_limit=total(self, [burst for _, burst in limits], API_GATEWAY_ACCOUNT_BURST),
                 ),
                 tags=tags or None,
+                count=count,
             )
             aws.ApiGatewayUsagePlanKey(
-                self, "UsagePlanKey", key_id=self.api_key.id, key_type="API_KEY", usage_plan_id=plan.id
+                self,
+                "UsagePlanKey",
+                key_id=self.api_key.id if count is None else instance_ref(self.api_key, "id"),
+                key_type="API_KEY",
+                usage_plan_id=plan.id if count is None else instance_ref(plan, "id"),
+                count=count,
             )
         self.invoke_url = self.stage.invoke_url
+
+    def _security(self, required: object) -> bool | RawJson:
+        """Each route's OpenAPI `security`: a plain flag, or Terraform's choice of the list."""
+        if not is_token(required):
+            return bool(required)
+        return RawJson(choose(self, required, json.dumps([{openapi.API_KEY_SCHEME: []}]), "[]"))
+
+    def _source_policy(self, cidrs: object) -> list[str] | RawJson | None:
+        """The resource policy's address list, or, as a Terraform value, the policy Terraform
+        writes: the Deny outside the list, or (for an empty list) the open policy."""
+        if not is_token(cidrs):
+            return list(cidrs) or None  # type: ignore[call-overload]
+        core = engine.of(self).core
+        chosen = core.Fn.conditional(
+            core.Op.gt(core.Fn.length_of(cidrs), 0),
+            core.Fn.jsonencode(policies.source_ip_policy(cidrs)),
+            core.Fn.jsonencode(policies.open_policy()),
+        )
+        return RawJson(core.Token.as_string(chosen))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -16,6 +16,7 @@ from .assets import DEFAULT_EXCLUDE
 from .limits import IAM_ROLE_NAME_MAX, check_log_retention
 from .naming import LAMBDA_ROLE_SUFFIX
 from .policies import check_statements
+from .tokens import OrToken, is_token
 from .prop_errors import FrozenProps
 
 __all__ = ["PythonFunctionProps"]
@@ -39,7 +40,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 class PythonFunctionProps(FrozenProps):
     """Props of `PythonFunction`."""
 
-    name: str = Field(
+    name: Annotated[str, OrToken] = Field(
         description="function name; also names its log group /aws/lambda/<name> and role "
         "<name>-lambda; required"
     )
@@ -67,10 +68,10 @@ class PythonFunctionProps(FrozenProps):
         description="account id (or a Terraform reference to it) that the role's trust policy "
         "requires as aws:SourceAccount, the confused-deputy guard; None = no condition",
     )
-    log_retention_days: int = Field(
+    log_retention_days: Annotated[int, OrToken] = Field(
         default=30, description="days CloudWatch keeps the function's logs; 30 (then they are deleted)"
     )
-    log_kms_key_arn: str | None = Field(
+    log_kms_key_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="KMS key that encrypts the log group (its policy must let CloudWatch Logs use "
         "it); None = CloudWatch Logs' own encryption",
@@ -95,12 +96,14 @@ class PythonFunctionProps(FrozenProps):
         "synth. False stores them: for tens of MB of vendored dependencies",
     )
     description: str = Field(default="", max_length=256, description="function description; none")
-    tags: dict[str, str] = Field(default_factory=dict, description="tags on the function, role and log group; none")
+    tags: Annotated[dict[str, str], OrToken] = Field(default_factory=dict, description="tags on the function, role and log group; none")
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         longest = IAM_ROLE_NAME_MAX - len(LAMBDA_ROLE_SUFFIX)
+        if is_token(value):
+            return value
         if not _FUNCTION_NAME.match(value) or len(value) > longest:
             raise ValueError(
                 f"name {value!r} is not a usable function name: use 1-{longest} letters, digits, '-' "
@@ -118,6 +121,8 @@ class PythonFunctionProps(FrozenProps):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
+        if is_token(value):
+            return value
         return check_log_retention("log_retention_days", value)
 
     @field_validator("environment")

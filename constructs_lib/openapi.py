@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import policies, vtl
+from .terraform_text import RawJson
 
 __all__ = ["Route", "build_openapi", "gateway_responses", "sqs_integration_uri"]
 
@@ -61,7 +62,7 @@ def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name
     return f"arn:{partition}:apigateway:{region}:sqs:path/{account_id}/{queue_name}"
 
 
-def _operation(route: Route, api_key: bool) -> dict[str, Any]:
+def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
     operation = {
         "operationId": route.operation_id,
         "description": route.description or f"Queue a webhook delivery ({route.model_name}).",
@@ -106,7 +107,9 @@ def _operation(route: Route, api_key: bool) -> dict[str, Any]:
             },
         },
     }
-    if api_key:
+    if isinstance(api_key, RawJson):
+        operation["security"] = api_key
+    elif api_key:
         operation["security"] = [{API_KEY_SCHEME: []}]
     return operation
 
@@ -136,11 +139,15 @@ def build_openapi(
     routes: list[Route],
     *,
     description: str = "",
-    api_key: bool = False,
-    allowed_source_ips: list[str] | None = None,
+    api_key: bool | RawJson = False,
+    allowed_source_ips: list[str] | RawJson | None = None,
 ) -> dict[str, Any]:
     """The whole REST API. api_key: every route needs an `x-api-key` header of a usage plan's
-    key. allowed_source_ips: CIDR ranges allowed to call; None = any address."""
+    key. allowed_source_ips: CIDR ranges allowed to call; None = any address.
+
+    Either may be a `RawJson` that Terraform computes: api_key as each operation's `security`
+    list (the scheme is then declared either way), allowed_source_ips as the whole resource
+    policy."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for route in routes:
@@ -165,6 +172,8 @@ def build_openapi(
             API_KEY_SCHEME: {"type": "apiKey", "name": "x-api-key", "in": "header"}
         }
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
-    if allowed_source_ips:
+    if isinstance(allowed_source_ips, RawJson):
+        document["x-amazon-apigateway-policy"] = allowed_source_ips
+    elif allowed_source_ips:
         document["x-amazon-apigateway-policy"] = policies.source_ip_policy(allowed_source_ips)
     return document

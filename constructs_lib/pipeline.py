@@ -18,6 +18,8 @@ from . import engine, policies
 from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
 from .terraform_text import terraform_string
+from .terraform_values import instance_ref
+from .tokens import is_token
 from .naming import pipeline_names
 from .pipeline_props import ProcessCode, Processing, ProcessFunction, ProcessStates
 from .source_props import WebhookSource
@@ -81,8 +83,12 @@ class WebhookPipeline(Construct):
         tag_map = tags or None
 
         self.secret: SecretsmanagerSecret | None = None
-        if p.secret_arn is None:
-            # No secret version: the value never passes through Terraform or its state.
+        given = p.secret_arn
+        if given is None or is_token(given):
+            # No secret version: the value never passes through Terraform or its state. A
+            # Terraform value for secret_arn may be null: then the secret is created (count).
+            core = engine.of(self).core
+            missing = core.Op.eq(given, core.Token.null_value()) if given is not None else None
             self.secret = aws.SecretsmanagerSecret(
                 self,
                 "Secret",
@@ -92,8 +98,13 @@ class WebhookPipeline(Construct):
                 "rotation.",
                 kms_key_id=p.secret_kms_key_arn,
                 tags=tag_map,
+                count=core.Fn.conditional(missing, 1, 0) if missing is not None else None,
             )
-            self.secret_arn = self.secret.arn
+            self.secret_arn = (
+                self.secret.arn
+                if missing is None
+                else core.Token.as_string(core.Fn.conditional(missing, instance_ref(self.secret, "arn"), given))
+            )
         else:
             self.secret_arn = p.secret_arn
 

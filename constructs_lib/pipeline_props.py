@@ -15,6 +15,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UNWINDOWED_BATCH_MAX, check_log_retention
 from .policies import check_statements
+from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
 from .verifier_schemes import schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
@@ -29,7 +30,7 @@ _ARN = re.compile(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:")
 
 
 def _check_arn(prop: str, value: str | None) -> str | None:
-    if value is not None and not (_ARN.match(value) or value.startswith("${")):
+    if value is not None and not (_ARN.match(value) or is_token(value) or value.startswith("${")):
         raise ValueError(f"{prop} {value!r} is not an ARN: pass e.g. 'arn:aws:...' or a Terraform reference to one")
     return value
 
@@ -135,12 +136,12 @@ class Processing(FrozenProps):
         "Python Lambda the stack builds), ProcessFunction(function_arn=...) (an existing Lambda) "
         "or ProcessStates(states=...) (states of your own); required"
     )
-    secret_arn: str | None = Field(
+    secret_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="ARN of an existing Secrets Manager secret holding the signing secret; None = "
         "the stack creates an empty secret whose value you set after deploy (never in state)",
     )
-    secret_kms_key_arn: str | None = Field(
+    secret_kms_key_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="customer KMS key that encrypts the signing secret: that of an existing "
         "secret_arn, or the key the created secret is encrypted with; the verifier may decrypt "
@@ -161,7 +162,7 @@ class Processing(FrozenProps):
         description="how far a signed timestamp may be from the moment API Gateway received the "
         "request before the delivery is rejected as a replay; 300 s",
     )
-    batch_size: int | None = Field(
+    batch_size: Annotated[int | None, OrToken] = Field(
         default=None,
         ge=1,
         le=PIPE_BATCH_MAX,
@@ -169,7 +170,7 @@ class Processing(FrozenProps):
         "records run one after another) as many as one execution can finish within "
         "workflow_timeout_seconds, at most 10",
     )
-    batch_window_seconds: int = Field(
+    batch_window_seconds: Annotated[int, OrToken] = Field(
         default=0,
         ge=0,
         le=PIPE_WINDOW_MAX,
@@ -196,7 +197,7 @@ class Processing(FrozenProps):
     architecture: Literal["arm64", "x86_64"] = Field(
         default="arm64", description="instruction set of the Lambda functions; arm64 (Graviton)"
     )
-    log_retention_days: int = Field(
+    log_retention_days: Annotated[int, OrToken] = Field(
         default=30, description="days the function, workflow and pipe logs are kept; 30"
     )
     workflow_log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = Field(
@@ -210,7 +211,7 @@ class Processing(FrozenProps):
     pipe_log_level: Literal["OFF", "ERROR", "INFO", "TRACE"] = Field(
         default="ERROR", description="what the pipe logs: ERROR = failed invocations"
     )
-    tracing: bool = Field(default=False, description="X-Ray tracing of the workflow; False")
+    tracing: Annotated[bool, OrToken] = Field(default=False, description="X-Ray tracing of the workflow; False")
 
     @field_validator("scheme")
     @classmethod
@@ -228,11 +229,18 @@ class Processing(FrozenProps):
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
+        if is_token(value):
+            return value
         return check_log_retention("log_retention_days", value)
 
     @model_validator(mode="after")
     def _budget(self) -> Processing:
-        if self.batch_size is not None and self.batch_size > SQS_UNWINDOWED_BATCH_MAX and self.batch_window_seconds == 0:
+        if (
+            not any_token(self.batch_size, self.batch_window_seconds)
+            and self.batch_size is not None
+            and self.batch_size > SQS_UNWINDOWED_BATCH_MAX
+            and self.batch_window_seconds == 0
+        ):
             raise ValueError(
                 f"batch_size={self.batch_size} needs batch_window_seconds of at least 1: SQS "
                 f"sources take more than {SQS_UNWINDOWED_BATCH_MAX} records only with a batching window"

@@ -389,14 +389,18 @@ def execution_policy(log_group_arn: str, statements: tuple[dict[str, Any], ...] 
     }
 
 
-def source_ip_policy(cidrs: list[str]) -> dict[str, Any]:
+# What a policy without an address list allows: anyone may invoke, as without a policy.
+ALLOW_INVOKE: dict[str, Any] = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+
+
+def source_ip_policy(cidrs: Any) -> dict[str, Any]:
     """Resource policy: invoke only from these CIDR ranges (e.g. a provider's published hook
     addresses). An explicit Deny for every other source address; `execute-api:/*` is the
-    API's own ARN in API Gateway's resource-policy shorthand."""
+    API's own ARN in API Gateway's resource-policy shorthand. `cidrs` may be a list token."""
     return {
         "Version": VERSION,
         "Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+            ALLOW_INVOKE,
             {
                 "Effect": "Deny",
                 "Principal": "*",
@@ -406,3 +410,9 @@ def source_ip_policy(cidrs: list[str]) -> dict[str, Any]:
             },
         ],
     }
+
+
+
+def open_policy() -> dict[str, Any]:
+    """The resource policy of an empty allow-list: the same as none (any address)."""
+    return {"Version": VERSION, "Statement": [ALLOW_INVOKE]}

@@ -11,6 +11,7 @@ from constructs import Construct
 from . import engine, policies
 from .naming import queue_names, rejected_queue_name
 from .source_props import WebhookSource
+from .terraform_values import json_text
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -73,8 +74,8 @@ class WebhookQueue(Construct):
             # take is refused by SendMessage, and the API answers 413 instead of queuing it.
             max_message_size=source.max_message_bytes,
             **encryption,
-            redrive_policy=json.dumps(
-                policies.redrive_policy(self.dead_letter_queue.arn, source.max_receive_count)
+            redrive_policy=json_text(
+                self, policies.redrive_policy(self.dead_letter_queue.arn, source.max_receive_count)
             ),
             # FIFO: with a delivery-id header the header deduplicates and content is the fallback
             # for requests without it; without the header content is all there is.

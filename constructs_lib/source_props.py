@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .body_paths import check_group_field
@@ -28,6 +30,7 @@ from .limits import (
 )
 from .naming import check_name
 from .pipeline_props import Processing
+from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
 from .verifier_schemes import default_delivery_id_headers, scheme_headers
 
@@ -85,7 +88,7 @@ class WebhookSource(FrozenProps):
         description="further request headers copied to SQS message attributes when present "
         "(8 headers in all with processing, 9 without: the stack uses the rest of SQS's 10); none",
     )
-    throttle_rate_limit: float | None = Field(
+    throttle_rate_limit: Annotated[float | None, OrToken] = Field(
         default=None,
         gt=0,
         le=10000,
@@ -94,29 +97,29 @@ class WebhookSource(FrozenProps):
         "standard-webhooks), else 1000 (GitHub never retries, Slack for 5 minutes, unknown "
         "senders may not)",
     )
-    throttle_burst_limit: int | None = Field(
+    throttle_burst_limit: Annotated[int | None, OrToken] = Field(
         default=None,
         ge=1,
         le=5000,
         description="requests this source's route accepts at once above the rate; None = 200, "
         "or 2000 where the rate defaults to 1000",
     )
-    max_receive_count: int = Field(
+    max_receive_count: Annotated[int, OrToken] = Field(
         default=5, ge=1, le=1000, description="receives before a message moves to the DLQ; 5"
     )
-    retention_seconds: int = Field(
+    retention_seconds: Annotated[int, OrToken] = Field(
         default=4 * 86400,
         ge=60,
         le=14 * 86400,
         description="how long the queue keeps an unprocessed message; 4 days",
     )
-    dlq_retention_seconds: int = Field(
+    dlq_retention_seconds: Annotated[int, OrToken] = Field(
         default=14 * 86400,
         ge=60,
         le=14 * 86400,
         description="how long the DLQ keeps a failed message; 14 days (the SQS maximum)",
     )
-    rejected_retention_seconds: int = Field(
+    rejected_retention_seconds: Annotated[int, OrToken] = Field(
         default=14 * 86400,
         ge=60,
         le=14 * 86400,
@@ -124,7 +127,7 @@ class WebhookSource(FrozenProps):
         "signature check failed, byte for byte with its headers and the reason, for an operator "
         "to read and resend; 14 days (the SQS maximum)",
     )
-    visibility_timeout_seconds: int | None = Field(
+    visibility_timeout_seconds: Annotated[int | None, OrToken] = Field(
         default=None,
         ge=0,
         le=12 * 3600,
@@ -284,12 +287,18 @@ class WebhookSource(FrozenProps):
                 f"{' and, on a rejected copy, the reason' if self.processing else ''}): forward fewer headers"
             )
         rate, burst = self.throttle
-        if burst < rate:
+        if not any_token(rate, burst) and burst < rate:
             raise ValueError(
                 f"throttle_burst_limit={burst} is below throttle_rate_limit={rate:g} of source "
                 f"{self.name!r}: the burst must hold at least one second of the rate"
             )
         if self.processing is not None:
+            if is_token(self.processing.batch_window_seconds) and self.visibility_timeout_seconds is None:
+                raise ValueError(
+                    "batch_window_seconds is a Terraform value, so the visibility timeout cannot be "
+                    "derived from it: set visibility_timeout_seconds (at least batch_window_seconds + "
+                    f"workflow_timeout_seconds = {self.processing.workflow_timeout_seconds} s + the window)"
+                )
             self._check_pipeline(self.processing)
             if self.max_body_bytes is not None and self.max_body_bytes > PROCESSING_BODY_BYTES:
                 raise ValueError(
@@ -297,13 +306,13 @@ class WebhookSource(FrozenProps):
                     f"{STEP_FUNCTIONS_INPUT_BYTES} bytes of input per record, and a body of quotes or "
                     f"backslashes doubles in it; use at most {PROCESSING_BODY_BYTES}"
                 )
-        if self.retention_seconds < self.visibility_timeout:
+        if not any_token(self.retention_seconds, self.visibility_timeout) and self.retention_seconds < self.visibility_timeout:
             raise ValueError(
                 f"retention_seconds={self.retention_seconds} is shorter than the visibility "
                 f"timeout ({self.visibility_timeout} s): messages would expire while being "
                 "processed; raise retention_seconds"
             )
-        if self.dlq_retention_seconds < self.retention_seconds:
+        if not any_token(self.dlq_retention_seconds, self.retention_seconds) and self.dlq_retention_seconds < self.retention_seconds:
             # SQS keeps a message's original enqueue time when it moves to a standard DLQ, so a
             # shorter DLQ retention deletes failures almost as soon as they arrive.
             raise ValueError(
@@ -314,6 +323,10 @@ class WebhookSource(FrozenProps):
         return self
 
     def _check_pipeline(self, processing: Processing) -> None:
+        if any_token(self.pipe_batch_size, processing.batch_window_seconds):
+            # Terraform checks the batch against the window and the workflow's budget.
+            self._check_visibility(processing)
+            return
         if self.fifo and self.pipe_batch_size > SQS_UNWINDOWED_BATCH_MAX:
             raise ValueError(
                 f"batch_size={processing.batch_size} on a FIFO source: a FIFO batch holds at most "
@@ -344,6 +357,11 @@ class WebhookSource(FrozenProps):
                 + ("" if self.fifo else ", or raise max_concurrency")
                 + ", or lower the Lambda timeouts"
             )
+        self._check_visibility(processing)
+
+    def _check_visibility(self, processing: Processing) -> None:
+        if any_token(self.visibility_timeout_seconds, processing.batch_window_seconds):
+            return
         worst = processing.pipe_worst_case_seconds
         if self.visibility_timeout_seconds is not None and self.visibility_timeout_seconds < worst:
             # A batch still in flight would become visible again and be delivered twice at once.

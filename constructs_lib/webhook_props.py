@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .alarm_props import Alarms
 from .limits import SQS_QUEUE_NAME_MAX, check_log_retention
 from .naming import check_name, pipeline_names, queue_names, rejected_queue_name
+from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
 from .source_props import WebhookSource
 
@@ -28,7 +29,7 @@ _KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z
 class WebhookIngestProps(FrozenProps):
     """Props of `WebhookIngest`: one REST API receiving one or more sources."""
 
-    name: str = Field(
+    name: Annotated[str, OrToken] = Field(
         description="prefix of every resource name (API, queues, role); unique per account and "
         "region; required"
     )
@@ -36,10 +37,10 @@ class WebhookIngestProps(FrozenProps):
         min_length=1, description="the webhook sources this API receives; at least one"
     )
     stage_name: str = Field(default="v1", description="API Gateway stage of the endpoint URLs; 'v1'")
-    tags: dict[str, str] = Field(
+    tags: Annotated[dict[str, str], OrToken] = Field(
         default_factory=dict, description="tags on every taggable resource; none"
     )
-    throttle_rate_limit: float = Field(
+    throttle_rate_limit: Annotated[float, OrToken] = Field(
         default=100.0,
         gt=0,
         le=10000,
@@ -47,14 +48,14 @@ class WebhookIngestProps(FrozenProps):
         "429, for methods without their own (every source's route has its own: "
         "WebhookSource.throttle_rate_limit); 100",
     )
-    throttle_burst_limit: int = Field(
+    throttle_burst_limit: Annotated[int, OrToken] = Field(
         default=200,
         ge=1,
         le=5000,
         description="requests a method of the stage accepts at once above the rate, for methods "
         "without their own; 200",
     )
-    access_log_retention_days: int = Field(
+    access_log_retention_days: Annotated[int, OrToken] = Field(
         default=90,
         description="days the stage's JSON access log and its execution log (a log group the "
         "stack creates, so API Gateway does not create one without retention) are kept; 90",
@@ -64,21 +65,21 @@ class WebhookIngestProps(FrozenProps):
         description="API Gateway execution logging: ERROR = failed requests only (never bodies); "
         "needs the account's CloudWatch role, see manage_account_logging_role",
     )
-    manage_account_logging_role: bool = Field(
+    manage_account_logging_role: Annotated[bool, OrToken] = Field(
         default=True,
         description="create the role API Gateway writes logs with and set it in the account's API "
         "Gateway settings (one per account and region); False = it is already set up",
     )
-    tracing: bool = Field(default=False, description="X-Ray tracing of the stage; False")
-    allowed_source_ips: tuple[str, ...] = Field(
+    tracing: Annotated[bool, OrToken] = Field(default=False, description="X-Ray tracing of the stage; False")
+    allowed_source_ips: Annotated[tuple[str, ...], OrToken] = Field(
         default=(),
         description="CIDR ranges allowed to call the API (e.g. GitHub's published hook ranges), "
         "enforced by a resource policy; none = any address",
     )
-    web_acl_arn: str | None = Field(
+    web_acl_arn: Annotated[str | None, OrToken] = Field(
         default=None, description="WAFv2 web ACL to associate with the stage; None = no WAF"
     )
-    api_key_required: bool = Field(
+    api_key_required: Annotated[bool, OrToken] = Field(
         default=False,
         description="require an x-api-key header of the stack's usage plan key (for providers that "
         "can send custom headers); False",
@@ -90,7 +91,7 @@ class WebhookIngestProps(FrozenProps):
         "whose policy decides who may read (queue_kms_key_arn, or one created for exactly the API "
         "role, the pipe roles and the account)",
     )
-    queue_kms_key_arn: str | None = Field(
+    queue_kms_key_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="existing customer-managed key for queue_encryption='kms'; its policy must let "
         "the API role use kms:GenerateDataKey and kms:Decrypt and the pipe roles kms:Decrypt (or "
@@ -102,7 +103,7 @@ class WebhookIngestProps(FrozenProps):
         "'cloudwatch-managed' (CloudWatch Logs' own keys); 'kms' = a customer-managed key "
         "(log_kms_key_arn, or one created for CloudWatch Logs of this account and region)",
     )
-    log_kms_key_arn: str | None = Field(
+    log_kms_key_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="existing customer-managed key for log_encryption='kms'; its policy must let "
         "logs.<region>.amazonaws.com use it; None = a key is created with that policy",
@@ -124,17 +125,25 @@ class WebhookIngestProps(FrozenProps):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
+        if is_token(value):
+            return value
         return check_name(value, 40, f"name {value!r} is not a valid resource name prefix", "acme-webhooks")
 
     @field_validator("access_log_retention_days")
     @classmethod
     def _access_log_retention(cls, value: int) -> int:
+        if is_token(value):
+            return value
         return check_log_retention("access_log_retention_days", value)
 
     @field_validator("allowed_source_ips")
     @classmethod
     def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if is_token(value):
+            return value
         for cidr in value:
+            if is_token(cidr):
+                continue
             try:
                 ipaddress.ip_network(cidr, strict=True)
             except ValueError:
@@ -147,7 +156,7 @@ class WebhookIngestProps(FrozenProps):
     @field_validator("web_acl_arn")
     @classmethod
     def _web_acl(cls, value: str | None) -> str | None:
-        if value is not None and not (re.match(r"^arn:aws[a-zA-Z-]*:wafv2:", value) or value.startswith("${")):
+        if value is not None and not (re.match(r"^arn:aws[a-zA-Z-]*:wafv2:", value) or is_token(value) or value.startswith("${")):
             raise ValueError(
                 f"web_acl_arn {value!r} is not a WAFv2 web ACL ARN: pass arn:aws:wafv2:<region>:<account>:regional/webacl/..."
             )
@@ -157,7 +166,7 @@ class WebhookIngestProps(FrozenProps):
     @classmethod
     def _key_arn(cls, value: str | None, info: Any) -> str | None:
         # A key ARN, not an alias: IAM grants and CloudWatch Logs' association need the key itself.
-        if value is not None and not (_KMS_KEY_ARN.match(value) or value.startswith("${")):
+        if value is not None and not (_KMS_KEY_ARN.match(value) or is_token(value) or value.startswith("${")):
             raise ValueError(
                 f"{info.field_name} {value!r} is not a KMS key ARN: pass "
                 "arn:aws:kms:<region>:<account>:key/<key id> (not an alias) or a Terraform reference to one"
@@ -186,7 +195,7 @@ class WebhookIngestProps(FrozenProps):
 
     @model_validator(mode="after")
     def _throttle(self) -> WebhookIngestProps:
-        if self.throttle_burst_limit < self.throttle_rate_limit:
+        if not any_token(self.throttle_burst_limit, self.throttle_rate_limit) and self.throttle_burst_limit < self.throttle_rate_limit:
             raise ValueError(
                 f"throttle_burst_limit={self.throttle_burst_limit} is below throttle_rate_limit="
                 f"{self.throttle_rate_limit}: the burst must hold at least one second of the rate"
@@ -203,6 +212,9 @@ class WebhookIngestProps(FrozenProps):
                     f"duplicate {label} {duplicates}: each source needs its own {attr}; rename or "
                     "set a distinct path"
                 )
+        if is_token(self.name):
+            # The derived names' lengths are Terraform's to check (the module's name_prefix).
+            return self
         for source in self.sources:
             if source.processing is not None:
                 pipeline_names(self.name, source.name).check()

@@ -1,0 +1,76 @@
+"""Props values that may be Terraform tokens, turned into what a resource attribute takes.
+
+A prop that is a plain Python value is used as it is, and the synthesized configuration is the
+same as before tokens were allowed. A prop that is a token (a `TerraformVariable`, a reference)
+becomes a Terraform expression: a conditional, a `count`, a `jsonencode`. This is how the
+committed module (module_command) passes per-environment values through the constructs
+themselves, rather than patching the synthesized text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from constructs import Construct
+
+from . import engine
+from .tokens import has_token, is_token
+
+__all__ = ["choose", "count_when", "instance_ref", "json_text", "total"]
+
+
+def choose(scope: Construct, flag: Any, if_true: Any, if_false: Any) -> Any:
+    """`if_true if flag else if_false`, or Terraform's `flag ? a : b` when flag is a token."""
+    if not is_token(flag):
+        return if_true if flag else if_false
+    core = engine.of(scope).core
+    chosen = core.Fn.conditional(flag, if_true, if_false)
+    if isinstance(if_true, str):
+        return core.Token.as_string(chosen)
+    if isinstance(if_true, (int, float)) and not isinstance(if_true, bool):
+        return core.Token.as_number(chosen)
+    return chosen
+
+
+def count_when(scope: Construct, flag: Any) -> Any:
+    """The `count` of a resource that exists when `flag` holds: None (no count) for a plain
+    True, 0 or 1 in Terraform for a token. Callers create nothing for a plain False."""
+    if not is_token(flag):
+        return None
+    return choose(scope, flag, 1, 0)
+
+
+def instance_ref(resource: Any, attribute: str) -> str:
+    """A reference to `attribute` of a resource that has a `count` of 0 or 1: null without
+    its instance (Terraform refuses `type.name.attr` on a counted resource)."""
+    address = f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+    return f"${{one({address}[*].{attribute})}}"
+
+
+def json_text(scope: Construct, document: Any) -> Any:
+    """A JSON attribute (a policy, a redrive policy): plain `json.dumps` text, or Terraform's
+    `jsonencode` of the document when a value in it is a token (a number token would otherwise
+    be written as its placeholder double)."""
+    if not has_token(_without_strings(document)):
+        return json.dumps(document)
+    return engine.of(scope).core.Fn.jsonencode(document)
+
+
+def total(scope: Construct, values: Sequence[Any], cap: float) -> Any:
+    """min(sum(values), cap), in Terraform when a value is a token."""
+    if not any(is_token(v) for v in values):
+        return min(sum(values), cap)
+    fn = engine.of(scope).core.Fn
+    return engine.of(scope).core.Token.as_number(fn.min([fn.sum(list(values)), cap]))
+
+
+def _without_strings(value: Any) -> Any:
+    """The document with its strings dropped: string tokens inside JSON text stay live as they
+    are (cdktf resolves them in place), so only other tokens need `jsonencode`."""
+    if isinstance(value, dict):
+        return {k: _without_strings(v) for k, v in value.items() if not isinstance(v, str)}
+    if isinstance(value, (list, tuple)):
+        return [_without_strings(v) for v in value if not isinstance(v, str) or is_token(v) and v.startswith("#{")]
+    return value
