@@ -33,7 +33,7 @@ help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
 	@echo "make test    install (environment and test engines), then run every test"
 	@echo "make dist    install, then build the wheel and sdist into dist/ (checked by twine)"
-	@echo "make module  install, then write the Terraform module to $(MODULE_OUT)/"
+	@echo "make module  install, then rewrite the committed Terraform modules in modules/"
 	@echo "make redrive DLQ_ARN=... | REJECTED_ARN=... QUEUE_ARN=...  move dead-lettered or rejected messages back to their queue (AWS credentials needed)"
 	@echo "make bench   measure synth, verifier, package and LocalStack throughput into BENCHMARKS.md"
 	@echo "             (BENCH_SUITE=1 also times the synth and engine test layers, ~10 min more)"
@@ -70,12 +70,13 @@ synth: install
 	$(PY) main.py
 	@echo "synthesized: $$(ls cdktf.out/stacks | tr '\n' ' ')"
 
-# The receiver as a plain Terraform module (no provider, no backend) for existing Terraform
-# workflows. MODULE_CONFIG names a Python function returning WebhookIngestProps.
-MODULE_CONFIG ?= examples.module_config:props
+# The receiver as plain Terraform modules (no provider, no backend) for existing Terraform
+# workflows: `make module` rewrites the committed modules/ (a test fails when they are stale);
+# MODULE_CONFIG=pkg.mod:function (returning WebhookIngestProps) writes one of your own to
+# MODULE_OUT instead.
 MODULE_OUT ?= dist/terraform-aws-webhook-ingest
 module: install
-	$(PY) -m constructs_lib.module_command --config $(MODULE_CONFIG) --out $(MODULE_OUT)
+	$(PY) -m constructs_lib.module_command $(if $(MODULE_CONFIG),--config $(MODULE_CONFIG) --out $(MODULE_OUT))
 
 # Operators, once the cause of the failures is fixed: DLQ_ARN moves a dead-letter queue's
 # messages back to the queue they failed in (waits for the move and prints the counts);

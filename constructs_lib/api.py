@@ -12,7 +12,7 @@ from . import engine, openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .iam import service_role
 from .terraform_text import RawJson, terraform_string
-from .terraform_values import choose, count_when, instance_ref, total
+from .terraform_values import count_when, instance_ref, total
 from .tokens import is_token
 from .schema import api_gateway_schema, openapi_component
 from .source_props import WebhookSource
@@ -278,7 +278,7 @@ class WebhookApi(Construct):
                 resource_arn=self.stage.arn,
                 web_acl_arn=acl,
                 # A Terraform value may be null: then there is no association.
-                count=core.Fn.conditional(core.Op.eq(acl, core.Token.null_value()), 0, 1) if is_token(acl) else None,
+                count=core.Token.as_number(core.Fn.conditional(core.Op.eq(acl, core.Token.null_value()), 0, 1)) if is_token(acl) else None,
             )
         self.api_key: ApiGatewayApiKey | None = None
         required = props.api_key_required
@@ -329,7 +329,10 @@ class WebhookApi(Construct):
         """Each route's OpenAPI `security`: a plain flag, or Terraform's choice of the list."""
         if not is_token(required):
             return bool(required)
-        return RawJson(choose(self, required, json.dumps([{openapi.API_KEY_SCHEME: []}]), "[]"))
+        core = engine.of(self).core
+        # jsonencode, not a string literal: cdktf writes literals in expressions unescaped.
+        chosen = core.Fn.jsonencode(core.Fn.conditional(required, [{openapi.API_KEY_SCHEME: []}], []))
+        return RawJson(core.Token.as_string(chosen))
 
     def _source_policy(self, cidrs: object) -> list[str] | RawJson | None:
         """The resource policy's address list, or, as a Terraform value, the policy Terraform
@@ -338,7 +341,7 @@ class WebhookApi(Construct):
             return list(cidrs) or None  # type: ignore[call-overload]
         core = engine.of(self).core
         chosen = core.Fn.conditional(
-            core.Op.gt(core.Fn.length_of(cidrs), 0),
+            core.Op.gte(core.Fn.length_of(cidrs), 1),  # cdktf writes a literal 0 as "undefined"
             core.Fn.jsonencode(policies.source_ip_policy(cidrs)),
             core.Fn.jsonencode(policies.open_policy()),
         )

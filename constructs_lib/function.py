@@ -48,6 +48,10 @@ def _stage(data: bytes, file_name: str) -> Path:
     return path
 
 
+# Context key set by module_command: the stack becomes a Terraform module.
+MODULE_CONTEXT = "constructs_lib:module"
+
+
 class LambdaAsset(Construct):
     """A code folder as a reproducible zip in the stack's `assets/` folder.
 
@@ -82,7 +86,10 @@ class LambdaAsset(Construct):
             type=core.AssetType.FILE,
             asset_hash=hashlib.sha256(data).hexdigest(),
         )
-        self.path = self.asset.path
+        # In a Terraform module (module_command), a relative `filename` would be read from the
+        # caller's directory: the module's own is `path.module`.
+        in_module = self.node.try_get_context(MODULE_CONTEXT)
+        self.path = f"${{path.module}}/{self.asset.path}" if in_module else self.asset.path
 
 
 class PythonFunction(Construct):

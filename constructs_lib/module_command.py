@@ -1,32 +1,53 @@
-"""`make module`: the webhook receiver as a plain Terraform module in dist/.
+"""`make module`: the webhook receiver as a plain Terraform module, committed under modules/.
 
     python -m constructs_lib.module_command [--config examples.module_config:props] [--out DIR]
+    python -m constructs_lib.module_command --check      # exit 1 when modules/ is stale
 
-`--config` names a Python callable (module:function) that returns the `WebhookIngestProps`
-to build; its `name` and `tags` are ignored (they become the module's `name_prefix` and
-`tags` variables). The module is synthesized with cdktf and turned into module files by the
-pure `constructs_lib.module_export`; two runs write identical bytes.
+`--config` names a Python callable (module:function) returning the `WebhookIngestProps` that
+fix what a module cannot change per environment (the sources, their body models, signature
+schemes, FIFO or not, paths; see FIXED). Everything else is a Terraform variable: a
+`TerraformVariable` whose token the props let pass (tokens.py) and the constructs write as an
+expression, with `validation` blocks that say what the props would say (module_variables.py).
+The synthesized stack is split into the module's files by its top-level keys; nothing is
+searched for or replaced in it. Two runs write identical bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import importlib
 import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .module_export import NAME_SENTINEL, TAG_SENTINEL, module_from_stack, render_readme
+from .function import MODULE_CONTEXT
+from .module_readme import render_readme
+from .module_variables import ALARM_SETTINGS, GLOBAL_SETTINGS, module_variables, source_defaults, visibility_expression
 from .prop_errors import PropsError, parse_props
 from .webhook_props import WebhookIngestProps
 
-DEFAULT_CONFIG = "examples.module_config:props"
-DEFAULT_OUT = Path("dist") / "terraform-aws-webhook-ingest"
+ROOT = Path(__file__).resolve().parent.parent
+# The committed modules: directory under modules/ -> the config that makes it.
+MODULES = {"webhook-ingest": "examples.module_config:props"}
+DEFAULT_CONFIG = MODULES["webhook-ingest"]
 STACK = "module"
+TERRAFORM_REQUIRED_VERSION = ">= 1.9.0"
+AWS_PROVIDER_SOURCE = "hashicorp/aws"
+# What a module fixes when it is made, and why it cannot be a variable.
+FIXED = {
+    "sources (names, routes)": "each source is its own queues, route, pipe and workflow: resources, not values",
+    "body model (JSON Schema)": "API Gateway validates against the model in the OpenAPI document, derived from a Pydantic class",
+    "signature scheme": "decides which headers the API forwards and which verifier code runs",
+    "FIFO or standard queue": "a queue cannot change type in place; FIFO also changes names and the request template",
+    "processing step": "the Lambda code (or states) of the workflow is part of the module",
+    "queue and log encryption mode": "switches the key policies and the roles' KMS statements",
+    "stage name, execution log level, alarms on or off": "shape the stage, its log group and the alarm resources",
+}
 
 
 def load_config(spec: str) -> WebhookIngestProps:
@@ -37,62 +58,143 @@ def load_config(spec: str) -> WebhookIngestProps:
     return parse_props(WebhookIngestProps, factory())
 
 
-def max_prefix_length(props: WebhookIngestProps) -> int:
-    """The longest prefix for which every derived name passes the props' own checks."""
-    for length in range(40, 0, -1):
-        try:
-            WebhookIngestProps.model_validate({**dict(props), "name": "a" * length})
-        except Exception:
-            continue
-        return length
-    raise PropsError("no name prefix fits the derived resource names: shorten the source names")
-
-
-def build(props: WebhookIngestProps, out: Path) -> None:
+def build(props: WebhookIngestProps, out: Path, *, title: str = "webhook-ingest") -> None:
+    """Write the module made from `props` to `out` (replacing it)."""
     from . import engine
     from .webhook import WebhookIngest
 
-    # Either engine writes the same module (tests/synth/test_engines.py); the default does.
     found = engine.default()
-
-    longest = max_prefix_length(props)
-    if longest < len(NAME_SENTINEL):
-        raise PropsError(
-            f"the source names leave room for a name prefix of only {longest} characters: shorten them"
-        )
-    stand_in = WebhookIngestProps.model_validate({**dict(props), "name": NAME_SENTINEL, "tags": TAG_SENTINEL})
+    core = found.core
+    variables = module_variables(props)
     with tempfile.TemporaryDirectory(prefix="module-synth-") as scratch:
-        app = found.core.App(outdir=scratch)
-        stack = found.core.TerraformStack(app, STACK)
+        app = core.App(outdir=scratch, context={MODULE_CONTEXT: True})
+        stack = core.TerraformStack(app, STACK)
         # cdktf refuses resources without a provider construct; the module leaves the block out.
         found.aws.AwsProvider(stack, "aws")
         stack.add_override("terraform.required_providers.aws.version", _constraint())
-        WebhookIngest(stack, "Webhooks", stand_in)
+        made = {
+            name: core.TerraformVariable(
+                stack,
+                name,
+                type=variable.type,
+                description=variable.description,
+                default=None if variable.required else (core.Token.null_value() if variable.default is None else variable.default),
+                nullable=variable.nullable,
+                validation=[
+                    core.TerraformVariableValidationConfig(condition=c["condition"], error_message=c["error_message"])
+                    for c in variable.block().get("validation", [])
+                ],
+            )
+            for name, variable in variables.items()
+        }
+        WebhookIngest(stack, "Webhooks", _tokenized(core, props, made))
         app.synth()
         stack_dir = Path(scratch) / "stacks" / STACK
         synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
-        first = props.sources[0]
-        defaults = {
-            "max_receive_count": first.max_receive_count,
-            "retention_seconds": first.retention_seconds,
-            "dlq_retention_seconds": first.dlq_retention_seconds,
-            "log_retention_days": first.processing.log_retention_days if first.processing else 30,
-            "batch_size": first.pipe_batch_size if first.processing else 10,
-        }
-        files = module_from_stack(
-            synthesized,
-            sources={s.name: {"processing": s.processing is not None} for s in props.sources},
-            max_prefix_length=longest,
-            defaults=defaults,
-        )
+        documents = split(synthesized)
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
         if (stack_dir / "assets").is_dir():
             shutil.copytree(stack_dir / "assets", out / "assets")
-    for name, document in files.documents.items():
+    for name, document in documents.items():
         (out / name).write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    (out / "README.md").write_text(_readme(props, files))
+    (out / "README.md").write_text(render_readme(documents, title=title, props=props, fixed=FIXED))
+
+
+def _tokenized(core: Any, props: WebhookIngestProps, made: Mapping[str, Any]) -> WebhookIngestProps:
+    """`props` with every per-environment value replaced by its variable's token."""
+    fn = core.Fn
+
+    def number(variable: str, *path: str) -> Any:
+        value = made[variable].value
+        return core.Token.as_number(fn.lookup_nested(value, list(path))) if path else made[variable].number_value
+
+    flat: dict[str, Any] = {
+        "name": made["name_prefix"].string_value,
+        "tags": core.Token.as_string_map(made["tags"].value),
+        "throttle_rate_limit": number("throttle_rate_limit"),
+        "throttle_burst_limit": number("throttle_burst_limit"),
+        "access_log_retention_days": number("access_log_retention_days"),
+        "tracing": made["tracing"].boolean_value,
+        "manage_account_logging_role": made["manage_account_logging_role"].boolean_value,
+        "allowed_source_ips": made["allowed_source_ips"].list_value,
+        "web_acl_arn": made["web_acl_arn"].string_value,
+        "api_key_required": made["api_key_required"].boolean_value,
+    }
+    assert set(flat) - {"name", "tags"} == set(GLOBAL_SETTINGS)
+    alarms = {
+        name: core.Token.as_list(fn.lookup_nested(made["alarms"].value, [name])) if name == "actions" else number("alarms", name)
+        for name in ALARM_SETTINGS
+    }
+    sources = []
+    for source in props.sources:
+        settings = made["sources"].value
+        at = f"var.sources.{source.name}"
+
+        def attribute(name: str, source_name: str = source.name) -> Any:
+            return core.Token.as_number(fn.lookup_nested(settings, [source_name, name]))
+
+        values = source_defaults(source)
+        own: dict[str, Any] = {
+            name: attribute(name)
+            for name in ("max_receive_count", "retention_seconds", "dlq_retention_seconds", "throttle_rate_limit", "throttle_burst_limit")
+        }
+        # The construct's own derivation, written in Terraform over the variable.
+        own["visibility_timeout_seconds"] = core.Token.as_number(_expression(core, visibility_expression(source, at)))
+        update: dict[str, Any] = {**own}
+        if source.processing is not None:
+            update["rejected_retention_seconds"] = attribute("rejected_retention_seconds")
+            update["processing"] = source.processing.model_copy(
+                update={
+                    "batch_size": attribute("batch_size"),
+                    "batch_window_seconds": attribute("batch_window_seconds"),
+                    "log_retention_days": attribute("log_retention_days"),
+                    "secret_arn": core.Token.as_string(fn.lookup_nested(settings, [source.name, "secret_arn"])),
+                    "tracing": made["tracing"].boolean_value,
+                }
+            )
+        assert set(update) - {"processing"} <= set(values)
+        sources.append(source.model_copy(update=update))
+    data = {**dict(props), **flat, "alarms": props.alarms.model_copy(update=alarms), "sources": tuple(sources)}
+    # Validated again: the props' checks run over the tokens (and let them pass).
+    return WebhookIngestProps.model_validate({k: v for k, v in data.items()})
+
+
+def _expression(core: Any, text: str) -> Any:
+    """A Terraform expression as a token (cdktf writes `${text}`)."""
+    return core.Token.as_any(f"${{{text}}}")
+
+
+def split(synthesized: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The module's files from a synthesized stack, by its top-level keys: variables, outputs,
+    versions (terraform block without backend), main (resources, data, locals). The provider
+    configuration is the caller's and is left out; cdktf's `//` metadata names construct
+    paths a module reader does not need."""
+    config = _without_metadata(dict(synthesized))
+    main = {key: config[key] for key in ("data", "locals", "resource") if config.get(key)}
+    versions = {
+        "terraform": {
+            "required_version": TERRAFORM_REQUIRED_VERSION,
+            "required_providers": {
+                "aws": {"source": AWS_PROVIDER_SOURCE, "version": config["terraform"]["required_providers"]["aws"]["version"]}
+            },
+        }
+    }
+    return {
+        "versions.tf.json": versions,
+        "main.tf.json": main,
+        "variables.tf.json": {"variable": config.get("variable", {})},
+        "outputs.tf.json": {"output": config.get("output", {})},
+    }
+
+
+def _without_metadata(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_metadata(v) for k, v in value.items() if k != "//"}
+    if isinstance(value, list):
+        return [_without_metadata(v) for v in value]
+    return value
 
 
 def _constraint() -> str:
@@ -101,44 +203,56 @@ def _constraint() -> str:
     return AWS_PROVIDER_CONSTRAINT
 
 
-def _readme(props: WebhookIngestProps, files: Any) -> str:
-    fixed = {}
-    for source in props.sources:
-        queue = "FIFO" if source.fifo else "standard"
-        scheme = source.processing.scheme if source.processing else "none (ingest only)"
-        fixed[f"source `{source.name}`"] = (
-            f"POST `{source.route}`, body model `{source.model.__name__}`, {queue} queue, "
-            f"signature scheme {scheme}"
-        )
-    example = {"name_prefix": '"acme-webhooks"', "tags": '{ team = "payments" }', "max_receive_count": "5"}
-    return render_readme(
-        files,
-        title="terraform-aws-webhook-ingest",
-        summary=(
-            "Receive webhooks on AWS: API Gateway validates each body against a JSON Schema and "
-            "sends it, byte for byte, to SQS (with a dead-letter queue); where a source has "
-            "processing, an EventBridge pipe runs an Express workflow that verifies the "
-            "signature and processes the delivery. Made by `make module` from the Python "
-            "constructs in this repository; to make one for another model or scheme, point "
-            "`make module MODULE_CONFIG=yourpackage.module:props` at a function returning "
-            "`WebhookIngestProps`."
-        ),
-        fixed=fixed,
-        example_inputs=example,
-    )
+def stale(root: Path = ROOT) -> list[str]:
+    """The committed modules' files that differ from what the constructs make now."""
+    differences: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="module-check-") as scratch:
+        for name, config in MODULES.items():
+            fresh = Path(scratch) / name
+            build(load_config(config), fresh, title=name)
+            committed = root / "modules" / name
+            differences += _differences(fresh, committed, f"modules/{name}")
+    return differences
+
+
+def _differences(fresh: Path, committed: Path, label: str) -> list[str]:
+    if not committed.is_dir():
+        return [f"{label} (missing)"]
+    compared = filecmp.dircmp(fresh, committed)
+    found = [f"{label}/{n} (only in the new build)" for n in compared.left_only]
+    found += [f"{label}/{n} (no longer made)" for n in compared.right_only]
+    found += [f"{label}/{n}" for n in compared.diff_files]
+    for name, sub in compared.subdirs.items():
+        found += _differences(fresh / name, committed / name, f"{label}/{name}")
+    found += [f"{label}/{n} (unreadable)" for n in compared.funny_files]
+    return sorted(found)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=DEFAULT_CONFIG, help="module:function returning WebhookIngestProps")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="module directory to (re)write")
+    parser.add_argument("--config", help="module:function returning WebhookIngestProps (default: every module of MODULES)")
+    parser.add_argument("--out", type=Path, help="module directory to (re)write (default: modules/<name>)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a committed module differs from a fresh build")
     args = parser.parse_args(argv)
     try:
-        build(load_config(args.config), args.out)
+        if args.check:
+            differences = stale()
+            if differences:
+                print("stale modules (run make module):\n  " + "\n  ".join(differences), file=sys.stderr)
+                return 1
+            print("modules/ is up to date")
+            return 0
+        if args.config or args.out:
+            out = args.out or ROOT / "dist" / "terraform-aws-webhook-ingest"
+            build(load_config(args.config or DEFAULT_CONFIG), out, title=out.name)
+            print(f"module written: {out}")
+            return 0
+        for name, config in MODULES.items():
+            build(load_config(config), ROOT / "modules" / name, title=name)
+            print(f"module written: modules/{name}")
     except PropsError as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"module written: {args.out}")
     return 0
 
 

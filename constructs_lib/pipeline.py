@@ -98,7 +98,7 @@ class WebhookPipeline(Construct):
                 "rotation.",
                 kms_key_id=p.secret_kms_key_arn,
                 tags=tag_map,
-                count=core.Fn.conditional(missing, 1, 0) if missing is not None else None,
+                count=core.Token.as_number(core.Fn.conditional(missing, 1, 0)) if missing is not None else None,
             )
             self.secret_arn = (
                 self.secret.arn

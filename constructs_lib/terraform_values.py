@@ -62,8 +62,8 @@ def total(scope: Construct, values: Sequence[Any], cap: float) -> Any:
     """min(sum(values), cap), in Terraform when a value is a token."""
     if not any(is_token(v) for v in values):
         return min(sum(values), cap)
-    fn = engine.of(scope).core.Fn
-    return engine.of(scope).core.Token.as_number(fn.min([fn.sum(list(values)), cap]))
+    core = engine.of(scope).core
+    return core.Token.as_number(core.Fn.min([core.Token.as_number(core.Fn.sum(list(values))), cap]))
 
 
 def _without_strings(value: Any) -> Any:

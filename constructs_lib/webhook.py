@@ -27,6 +27,7 @@ from .pipeline import WebhookPipeline
 from .prop_errors import parse_props
 from .queue import WebhookQueue
 from .source_props import WebhookSource
+from .tokens import is_token
 from .webhook_props import WebhookIngestProps
 
 
@@ -136,7 +137,7 @@ class WebhookIngest(Construct):
                 output = engine.of(self).core.TerraformOutput(
                     self, f"{label}-key-arn", value=key.arn, description=f"ARN of the KMS key of the {label}s"
                 )
-                output.override_logical_id(_output_name(p.name, f"{label}_kms_key_arn"))
+                output.override_logical_id(self._output_id(f"{label}_kms_key_arn"))
 
     def _key(self, id_: str, what: str, encryption: str, given_arn: str | None) -> CustomerKey | None:
         """A key to create, when encryption is 'kms' and no existing key was given."""
@@ -201,8 +202,8 @@ class WebhookIngest(Construct):
             assert rejected is not None
             values["rejected_queue_url"] = (
                 rejected.url,
-                f"URL of the {source.name} rejected queue: deliveries whose signature check failed, "
-                f"kept {source.rejected_retention_seconds // 86400 or 1} day(s)",
+                f"URL of the {source.name} rejected queue: deliveries whose signature check failed"
+                + ("" if is_token(source.rejected_retention_seconds) else f", kept {source.rejected_retention_seconds // 86400 or 1} day(s)"),
             )
             values["rejected_queue_arn"] = (
                 rejected.arn,
@@ -212,4 +213,11 @@ class WebhookIngest(Construct):
         for key, (value, description) in values.items():
             output = output_class(self, f"{source.name}-{key}", value=value, description=description)
             # Output names are what `terraform output` users type: keep them short and stable.
-            output.override_logical_id(_output_name(self.props.name, source.name, key))
+            output.override_logical_id(self._output_id(source.name, key))
+
+    def _output_id(self, *parts: str) -> str:
+        """`<name>_<source>_<what>`; without the prefix when `name` is a Terraform value (in a
+        module, whose outputs the caller reads as module.<label>.<source>_<what>)."""
+        if is_token(self.props.name):
+            return _output_name(*parts)
+        return _output_name(self.props.name, *parts)

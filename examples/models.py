@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,3 +81,21 @@ class GitHubEvent(BaseModel):
     action: str | None = Field(default=None, description="What happened, for events that have sub-kinds.")
     sender: GitHubAccount | None = Field(default=None, description="Who triggered the event.")
     repository: GitHubRepository | None = Field(default=None, description="The repository, for repository events.")
+
+
+class StripeEventData(BaseModel):
+    object: dict[str, Any] = Field(description="The API resource the event is about (a charge, an invoice, ...).")
+
+
+class StripeEvent(BaseModel):
+    """A Stripe event (https://docs.stripe.com/api/events/object): what every event shares.
+    Other fields are allowed; the Stripe-Signature header is what makes it trustworthy."""
+
+    model_config = ConfigDict(strict=True)
+
+    id: str = Field(description="Unique id of the event, e.g. evt_1NG8Du2eZvKYlo2CUI79vXWy.")
+    object: Literal["event"]
+    type: str = Field(description="What happened, e.g. invoice.paid.")
+    created: int = Field(description="When the event was created, Unix seconds.")
+    livemode: bool
+    data: StripeEventData

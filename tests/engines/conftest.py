@@ -16,6 +16,7 @@ import pytest
 
 from support.deployments import (
     APPLIED_STACKS,
+    COMMITTED_MODULE,
     MODULE,
     MODULE_ROOT,
     Deployment,
@@ -40,14 +41,12 @@ from support.terraform import (
 
 @pytest.fixture(scope="session")
 def modules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two independent `make module` runs, side by side."""
-    base = tmp_path_factory.mktemp("module")
-    outs = (base / "a" / MODULE, base / "b" / MODULE)
-    runs = [make_module(out) for out in outs]
-    for run in runs:
-        log, _ = run.communicate(timeout=300)
-        assert run.returncode == 0, log.decode()[-3000:]
-    return outs
+    """The committed module, and what `make module` writes now (in another directory)."""
+    fresh = tmp_path_factory.mktemp("module") / MODULE
+    run = make_module(fresh)
+    log, _ = run.communicate(timeout=300)
+    assert run.returncode == 0, log.decode()[-3000:]
+    return COMMITTED_MODULE, fresh
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,9 @@ from support.synth import node_major
 from support.terraform import LOCALSTACK_UNSUPPORTED, Workdir, prepare_workdir, prune
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE = "terraform-aws-webhook-ingest"
+MODULE = "webhook-ingest"
+# The module teams source from git (modules/README.md), exactly as committed.
+COMMITTED_MODULE = ROOT / "modules" / MODULE
 # The synthesized stacks the engine tests drive (names as in main.py).
 APPLIED_STACKS = ("mailgun-fifo", "users-standard", "github")
 # The root module that calls `make module`'s module in the apply (see `module_root`).
@@ -33,7 +35,7 @@ def make_module(out: Path) -> subprocess.Popen[bytes]:
         "CHECKPOINT_DISABLE": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "constructs_lib.module_command", "--out", str(out)],
+        [sys.executable, "-m", "constructs_lib.module_command", "--config", "examples.module_config:props", "--out", str(out)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
