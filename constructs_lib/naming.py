@@ -27,12 +27,13 @@ __all__ = ["LAMBDA_ROLE_SUFFIX", "PipelineNames", "QueueSource", "check_name", "
 # A Lambda function's role is named after it: "<function>-lambda".
 LAMBDA_ROLE_SUFFIX = "-lambda"
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$")
+# fullmatch, not match: `$` also matches before a trailing newline, which Terraform's RE2 refuses.
+_NAME = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|[a-z]")
 
 
 def check_name(value: str, longest: int, problem: str, example: str) -> str:
     """Names end up in queue, role and API names: lower-case, digits, single '-'."""
-    if not _NAME.match(value) or "--" in value or len(value) > longest:
+    if not _NAME.fullmatch(value) or "--" in value or len(value) > longest:
         raise ValueError(
             f"{problem}: use 1-{longest} lower-case letters, digits and single '-', starting "
             f"with a letter (e.g. {example!r})"

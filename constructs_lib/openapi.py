@@ -63,7 +63,7 @@ def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name
 
 
 def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
-    operation = {
+    operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "description": route.description or f"Queue a webhook delivery ({route.model_name}).",
         "requestBody": {

@@ -44,9 +44,17 @@ def count_when(scope: Construct, flag: Any) -> Any:
 
 def instance_ref(resource: Any, attribute: str) -> str:
     """A reference to `attribute` of a resource that has a `count` of 0 or 1: null without
-    its instance (Terraform refuses `type.name.attr` on a counted resource)."""
+    its instance (Terraform refuses `type.name.attr` on a counted resource).
+
+    A local holds the `one(...[*].attr)` expression and the reference is to the local: a
+    cdktf token, which stays live inside JSON documents (terraform_text escapes any other
+    `${`)."""
     address = f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
-    return f"${{one({address}[*].{attribute})}}"
+    scope = resource.node.scope
+    local = engine.of(scope).core.TerraformLocal(
+        scope, f"{resource.node.id}-{attribute}", f"${{one({address}[*].{attribute})}}"
+    )
+    return str(local.as_string)
 
 
 def json_text(scope: Construct, document: Any) -> Any:

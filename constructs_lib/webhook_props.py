@@ -144,13 +144,17 @@ class WebhookIngestProps(FrozenProps):
         for cidr in value:
             if is_token(cidr):
                 continue
+            # Canonical form only (as Terraform's cidrsubnet(c, 0, 0) == c in the module): a
+            # prefix length, host bits zero, IPv6 in lower case and compressed.
             try:
-                ipaddress.ip_network(cidr, strict=True)
+                canonical = str(ipaddress.ip_network(cidr, strict=True)) == cidr
             except ValueError:
+                canonical = False
+            if not canonical:
                 raise ValueError(
-                    f"allowed_source_ips entry {cidr!r} is not a CIDR range: write e.g. '192.30.252.0/22' "
-                    "(host bits zero) or '2606:50c0::/32'"
-                ) from None
+                    f"allowed_source_ips entry {cidr!r} is not a CIDR range in canonical form: write e.g. "
+                    "'192.30.252.0/22' (host bits zero) or '2606:50c0::/32'"
+                )
         return value
 
     @field_validator("web_acl_arn")
@@ -198,7 +202,7 @@ class WebhookIngestProps(FrozenProps):
         if not any_token(self.throttle_burst_limit, self.throttle_rate_limit) and self.throttle_burst_limit < self.throttle_rate_limit:
             raise ValueError(
                 f"throttle_burst_limit={self.throttle_burst_limit} is below throttle_rate_limit="
-                f"{self.throttle_rate_limit}: the burst must hold at least one second of the rate"
+                f"{self.throttle_rate_limit:g}: the burst must hold at least one second of the rate"
             )
         return self
 

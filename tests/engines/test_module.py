@@ -1,6 +1,8 @@
-"""`make module`'s Terraform module, used the way teams with their own root modules use it:
-offline init + validate of the repository's consumer example and of root modules written
-here, `for_each` over two instances, and an apply to LocalStack whose API queues a POST."""
+"""The committed Terraform module (modules/webhook-ingest), used the way teams with their own
+root modules use it: exactly what `make module` writes now, offline init + validate of root
+modules that call it (`for_each` included), an apply to LocalStack whose API queues a POST
+byte for byte, and plans in which changing one variable changes exactly the resources it
+should."""
 
 from __future__ import annotations
 
@@ -13,25 +15,27 @@ from typing import Any
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from support.localstack import LocalStack
-from support.terraform import init, validate
-
+from constructs_lib.module_readme import reference
 from support.deployments import MODULE, MODULE_ROOT, ROOT
+from support.localstack import LocalStack
+from support.terraform import TerraformError, init, terraform, validate
 
 
 def files(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def test_two_runs_write_identical_bytes(modules: tuple[Path, Path]) -> None:
-    first, second = (files(m) for m in modules)
-    assert sorted(first) == sorted(second)
-    assert [name for name in first if first[name] != second[name]] == []
-    assert {"versions.tf.json", "main.tf.json", "variables.tf.json", "outputs.tf.json", "README.md"} <= set(first)
-    assert any(name.endswith(".zip") for name in first), "the Lambda code travels inside the module"
+def test_the_committed_module_is_exactly_what_make_module_writes(modules: tuple[Path, Path]) -> None:
+    """The staleness check: a change to the constructs, the Lambda code or the variables that
+    is not followed by `make module` fails here, naming the files."""
+    committed, fresh = (files(m) for m in modules)
+    assert sorted(committed) == sorted(fresh), "run `make module` and commit modules/"
+    assert [name for name in committed if committed[name] != fresh[name]] == [], "run `make module` and commit modules/"
+    assert {"versions.tf.json", "main.tf.json", "variables.tf.json", "outputs.tf.json", "README.md"} <= set(committed)
+    assert any(name.endswith(".zip") for name in committed), "the Lambda code travels inside the module"
 
 
-def test_the_module_has_no_provider_or_backend_and_admits_provider_5_100(modules: tuple[Path, Path]) -> None:
+def test_the_module_has_no_provider_or_backend_and_admits_provider_5_and_6(modules: tuple[Path, Path]) -> None:
     module = modules[0]
     documents = {p.name: json.loads(p.read_text()) for p in module.glob("*.tf.json")}
     for name, document in documents.items():
@@ -43,27 +47,25 @@ def test_the_module_has_no_provider_or_backend_and_admits_provider_5_100(modules
     assert "5.100.0" in spec and "6.25.0" in spec
     text = "\n".join(p.read_text() for p in module.glob("*.tf.json"))
     assert str(ROOT) not in text and "/tmp/" not in text
-    for variable in documents["variables.tf.json"]["variable"].values():
-        assert variable["description"]
+    for name, variable in documents["variables.tf.json"]["variable"].items():
+        assert variable["description"], name
+    for kind, named in documents["main.tf.json"]["resource"].items():
+        for body in named.values():
+            if kind == "aws_lambda_function":
+                assert body["filename"].startswith("${path.module}/assets/"), body["filename"]
+                assert (module / body["filename"].removeprefix("${path.module}/")).is_file()
     readme = (module / "README.md").read_text()
-    assert "```hcl" in readme and "## Inputs" in readme and "## Outputs" in readme
-    for name in documents["variables.tf.json"]["variable"]:
-        assert f"`{name}`" in readme
+    # terraform-docs' layout, made from the module's own files.
+    assert reference(documents) in readme
+    for section in ("## Requirements", "## Providers", "## Resources", "## Inputs", "## Outputs"):
+        assert section in readme
 
 
-def layout(tmp_path: Path, module: Path) -> Path:
-    """The repository's layout around a copy: <root>/dist/<module> and <root>/examples/..."""
-    root = tmp_path / "repo"
-    shutil.copytree(module, root / "dist" / MODULE)
+def copy_module(tmp_path: Path) -> Path:
+    """A root directory holding only a copy of the committed module, as a consumer's would."""
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "modules" / MODULE, root / MODULE)
     return root
-
-
-def test_the_repository_consumer_example_validates_offline(modules: tuple[Path, Path], tmp_path: Path) -> None:
-    root = layout(tmp_path, modules[0])
-    consumer = root / "examples" / "terraform-consumer"
-    shutil.copytree(ROOT / "examples" / "terraform-consumer", consumer)
-    init(consumer, backend=False)
-    assert validate(consumer) == []
 
 
 FOR_EACH_ROOT = """
@@ -78,16 +80,17 @@ provider "aws" {
 }
 
 module "receivers" {
-  source   = "./dist/terraform-aws-webhook-ingest"
+  source   = "./webhook-ingest"
   for_each = toset(["blue", "green"])
 
-  name_prefix        = "team-${each.key}"
-  tags               = { colour = each.key }
-  max_receive_count  = 4
-  log_retention_days = 14
+  name_prefix = "team-${each.key}"
+  tags        = { colour = each.key }
+  sources = {
+    github = { max_receive_count = 4, log_retention_days = 14 }
+    stripe = each.key == "blue" ? { secret_arn = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:st-AbCdEf" } : {}
+  }
   # One API Gateway account setting per region: only one instance manages it.
   manage_account_logging_role = each.key == "blue"
-  secret_arns        = each.key == "blue" ? { github = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:gh-AbCdEf" } : {}
 }
 
 output "endpoints" {
@@ -96,44 +99,44 @@ output "endpoints" {
 """
 
 
-def test_two_instances_with_for_each_validate(modules: tuple[Path, Path], tmp_path: Path) -> None:
+def test_two_instances_with_for_each_validate(tmp_path: Path) -> None:
     """Terraform refuses for_each on a module that configures a provider itself."""
-    root = layout(tmp_path, modules[0])
+    root = copy_module(tmp_path)
     (root / "main.tf").write_text(FOR_EACH_ROOT)
     init(root, backend=False)
     assert validate(root) == []
 
 
-def test_a_bad_prefix_is_refused_by_the_variables_validation(modules: tuple[Path, Path], tmp_path: Path) -> None:
-    from support.terraform import TerraformError, terraform
-
-    root = layout(tmp_path, modules[0])
+def test_a_bad_prefix_is_refused_by_plan_with_the_props_message(tmp_path: Path) -> None:
+    root = copy_module(tmp_path)
     (root / "main.tf").write_text(
         'provider "aws" {\n  region = "eu-central-1"\n}\n'
-        'module "w" {\n  source = "./dist/terraform-aws-webhook-ingest"\n  name_prefix = "Bad_Prefix"\n}\n'
+        'module "w" {\n  source = "./webhook-ingest"\n  name_prefix = "Bad_Prefix"\n}\n'
     )
     init(root, backend=False)
     with pytest.raises(TerraformError) as refused:
         terraform(root, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false")
-    assert "name_prefix: use 1-" in str(refused.value), str(refused.value)[-2000:]
+    assert "name 'Bad_Prefix' is not a valid resource name prefix" in str(refused.value), str(refused.value)[-2000:]
 
 
 # --- apply to LocalStack -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def applied(deployments: dict[str, Any]) -> dict[str, Any]:
-    """Our own root module calling the module, applied by the session (engines/conftest.py)."""
+def applied(deployments: dict[str, Any]) -> Any:
+    """Our own root module calling the committed module, applied by the session
+    (engines/conftest.py)."""
     deployment = deployments[MODULE_ROOT]
     kinds = {address.split(".")[0] for address in deployment.excluded}
     assert {"aws_lambda_function", "aws_pipes_pipe"} <= kinds, deployment.excluded
-    return deployment.outputs
+    return deployment
 
 
-def test_a_post_through_the_applied_module_lands_in_sqs(applied: dict[str, Any], localstack: LocalStack) -> None:
-    body = json.dumps({"action": "opened", "sender": {"login": "octocat", "id": 1}}).encode()
+def test_a_post_through_the_applied_module_lands_in_sqs_byte_for_byte(applied: Any, localstack: LocalStack) -> None:
+    outputs = applied.outputs
+    body = '{"action": "opened", "sender": {"login": "octo\\u00e7at", "id": 1},  "x": [1.0e2, "\\ud83d\\ude00"]}'.encode()
     request = urllib.request.Request(
-        localstack.local_url(applied["endpoint"]),
+        localstack.local_url(outputs["endpoint"]),
         data=body,
         method="POST",
         headers={"Content-Type": "application/json", "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
@@ -143,9 +146,59 @@ def test_a_post_through_the_applied_module_lands_in_sqs(applied: dict[str, Any],
         message_id = json.loads(response.read())["id"]
     sqs = localstack.client("sqs")
     received = sqs.receive_message(
-        QueueUrl=applied["queue_url"], WaitTimeSeconds=5, MessageAttributeNames=["All"]
+        QueueUrl=outputs["queue_url"], WaitTimeSeconds=5, MessageAttributeNames=["All"]
     ).get("Messages", [])
     assert [(m["MessageId"], m["Body"].encode()) for m in received] == [(message_id, body)]
     assert received[0]["MessageAttributes"]["X-GitHub-Delivery"]["StringValue"] == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
-    assert "modtest-github" in applied["queue_url"]
+    assert "modtest-github" in outputs["queue_url"]
+    # The variables reached the queue: the root module sets max_receive_count 3 for github.
+    attributes = sqs.get_queue_attributes(QueueUrl=outputs["queue_url"], AttributeNames=["RedrivePolicy"])["Attributes"]
+    assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 3
 
+
+def changed(workdir: Path, override: dict[str, Any] | None) -> set[str]:
+    """Addresses a plan would change, with the module block's arguments overridden (Terraform's
+    own override files), against the applied state."""
+    path = workdir / "zz_variables_override.tf.json"
+    if override is not None:
+        path.write_text(json.dumps({"module": {"webhooks": override}}))
+    try:
+        terraform(workdir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-out=change.plan", timeout=300)
+        shown = json.loads(terraform(workdir, "show", "-json", "change.plan").output)
+    finally:
+        path.unlink(missing_ok=True)
+        (workdir / "change.plan").unlink(missing_ok=True)
+    return {c["address"] for c in shown.get("resource_changes", []) if c["change"]["actions"] != ["no-op"]}
+
+
+def state(workdir: Path) -> set[str]:
+    return set(terraform(workdir, "state", "list").output.split())
+
+
+def test_changing_one_variable_changes_exactly_its_resources(applied: Any) -> None:
+    workdir = applied.work.path
+    addresses = state(workdir)
+    baseline = changed(workdir, None)
+    assert baseline == set(), f"the applied module plans changes without any: {sorted(baseline)}"
+
+    def of(kind: str, *names: str) -> set[str]:
+        return {a for a in addresses if a.split(".")[2] == kind and all(n in a for n in names)}
+
+    github_queue = {a for a in of("aws_sqs_queue", "Source-github_Queue")}
+    assert len(github_queue) == 1, sorted(addresses)
+    cases = {
+        "github retention": ({"sources": {"github": {"max_receive_count": 3, "retention_seconds": 86400}}}, github_queue),
+        "github receive count": ({"sources": {"github": {"max_receive_count": 7}}}, github_queue),
+        "alarm actions": (
+            {"alarms": {"actions": ["arn:aws:sns:us-east-1:000000000000:ops-alerts"]}},
+            of("aws_cloudwatch_metric_alarm"),
+        ),
+        "API log retention": (
+            {"access_log_retention_days": 30},
+            of("aws_cloudwatch_log_group", "Webhooks_Api_"),
+        ),
+    }
+    assert all(expected for _, expected in cases.values()), {k: sorted(v) for k, (_, v) in cases.items()}
+    for label, (override, expected) in cases.items():
+        override = {"sources": {"github": {"max_receive_count": 3}}, **override}
+        assert changed(workdir, override) == expected, label

@@ -59,7 +59,14 @@ def module_root(module: Path, dest: Path) -> tuple[Workdir, tuple[str, ...]]:
     config = {
         "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.100.0, < 7.0.0"}}},
         "provider": {"aws": [{"region": REGION}]},
-        "module": {"webhooks": {"source": f"./{MODULE}", "name_prefix": "modtest", "tags": {"suite": "engines"}}},
+        "module": {
+            "webhooks": {
+                "source": f"./{MODULE}",
+                "name_prefix": "modtest",
+                "tags": {"suite": "engines"},
+                "sources": {"github": {"max_receive_count": 3}},
+            }
+        },
         "output": {
             "endpoint": {"value": "${module.webhooks.github_endpoint}"},
             "queue_url": {"value": "${module.webhooks.github_queue_url}"},
