@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
@@ -12,7 +12,7 @@ from . import engine, openapi, policies, vtl
 from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .iam import service_role
 from .terraform_text import RawJson, terraform_string
-from .terraform_values import count_when, instance_ref, total
+from .terraform_values import count_when, instance_ref, total, with_statements
 from .tokens import is_token
 from .schema import api_gateway_schema, openapi_component
 from .source_props import WebhookSource
@@ -103,6 +103,7 @@ class WebhookApi(Construct):
         sources: list[ApiSource],
         queue_key_arn: str | None = None,
         log_key_arn: str | None = None,
+        queue_key_used: Any = None,
     ) -> None:
         super().__init__(scope, id_)
         found = engine.of(self)
@@ -116,9 +117,11 @@ class WebhookApi(Construct):
             description="Lets API Gateway send webhook deliveries to their queues",
             service="apigateway.amazonaws.com",
             policy_name="send-message",
-            policy=policies.send_message_policy(
-                [s.queue.arn for s in sources],
-                extra=policies.queue_key_statements(queue_key_arn, send=True) if queue_key_arn else (),
+            policy=with_statements(
+                self,
+                policies.send_message_policy([s.queue.arn for s in sources]),
+                policies.queue_key_statements(queue_key_arn, send=True) if queue_key_arn else [],
+                queue_key_arn is not None if queue_key_used is None else queue_key_used,
             ),
             tags=tags,
         ).role

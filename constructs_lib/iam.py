@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from constructs import Construct
 
 from . import engine, policies
+from .terraform_values import json_text
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -51,5 +52,5 @@ def service_role(
         assume_role_policy=json.dumps(policies.assume_role_policy(service, source_account, source_arn)),
         tags=tags or None,
     )
-    inline = aws.IamRolePolicy(scope, policy_id, name=policy_name, role=role.id, policy=json.dumps(policy))
+    inline = aws.IamRolePolicy(scope, policy_id, name=policy_name, role=role.id, policy=json_text(scope, policy))
     return ServiceRole(role, inline)

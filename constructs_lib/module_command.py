@@ -45,7 +45,6 @@ FIXED = {
     "signature scheme": "decides which headers the API forwards and which verifier code runs",
     "FIFO or standard queue": "a queue cannot change type in place; FIFO also changes names and the request template",
     "processing step": "the Lambda code (or states) of the workflow is part of the module",
-    "queue and log encryption mode": "switches the key policies and the roles' KMS statements",
     "stage name, execution log level, alarms on or off": "shape the stage, its log group and the alarm resources",
 }
 
@@ -121,6 +120,11 @@ def _tokenized(core: Any, props: WebhookIngestProps, made: Mapping[str, Any]) ->
         "allowed_source_ips": made["allowed_source_ips"].list_value,
         "web_acl_arn": made["web_acl_arn"].string_value,
         "api_key_required": made["api_key_required"].boolean_value,
+        "queue_encryption": made["queue_encryption"].string_value,
+        "queue_kms_key_arn": made["queue_kms_key_arn"].string_value,
+        "log_encryption": made["log_encryption"].string_value,
+        "log_kms_key_arn": made["log_kms_key_arn"].string_value,
+        "kms_deletion_window_days": number("kms_deletion_window_days"),
     }
     assert set(flat) - {"name", "tags"} == set(GLOBAL_SETTINGS)
     alarms = {
@@ -151,6 +155,7 @@ def _tokenized(core: Any, props: WebhookIngestProps, made: Mapping[str, Any]) ->
                     "batch_window_seconds": attribute("batch_window_seconds"),
                     "log_retention_days": attribute("log_retention_days"),
                     "secret_arn": core.Token.as_string(fn.lookup_nested(settings, [source.name, "secret_arn"])),
+                    "secret_kms_key_arn": core.Token.as_string(fn.lookup_nested(settings, [source.name, "secret_kms_key_arn"])),
                     "tracing": made["tracing"].boolean_value,
                 }
             )

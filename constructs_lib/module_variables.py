@@ -15,6 +15,7 @@ model's validators only on valid fields, so one mistake gives one message on bot
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,11 @@ GLOBAL_SETTINGS = (
     "allowed_source_ips",
     "web_acl_arn",
     "api_key_required",
+    "queue_encryption",
+    "queue_kms_key_arn",
+    "log_encryption",
+    "log_kms_key_arn",
+    "kms_deletion_window_days",
 )
 # Attributes of `alarms` (Alarms fields, `enabled` excepted: it decides whether alarms exist).
 ALARM_SETTINGS = (
@@ -78,9 +84,15 @@ SOURCE_SETTINGS: dict[str, type[BaseModel]] = {
     "batch_window_seconds": Processing,
     "log_retention_days": Processing,
     "secret_arn": Processing,
+    "secret_kms_key_arn": Processing,
 }
 # Without processing a source has only its queue's settings.
 QUEUE_SETTINGS = ("max_receive_count", "retention_seconds", "dlq_retention_seconds", "visibility_timeout_seconds", "throttle_rate_limit", "throttle_burst_limit")
+
+# Settings whose null means "none given" (a created key, no WAF).
+NULLABLE = ("web_acl_arn", "queue_kms_key_arn", "log_kms_key_arn")
+# A key ARN, not an alias (webhook_props._KMS_KEY_ARN, in RE2).
+_KMS_KEY_ARN = "^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$"
 
 _RETENTIONS = ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS))
 
@@ -283,15 +295,17 @@ def _source_chain(source: WebhookSource) -> _Chain:
         for name in ("batch_size", "batch_window_seconds", "log_retention_days"):
             _numbers(chain, Processing, name, f"{at}.{name}", f"{label}.{name}")
         _retention_set(chain, Processing, "log_retention_days", f"{at}.log_retention_days", f"{label}.log_retention_days")
-        arn = _unless_null(f"{at}.secret_arn", f'can(regex("^arn:aws[a-zA-Z-]*:[a-z0-9-]+:", {at}.secret_arn))')
-        chain.checks.append(
-            Check(
-                arn,
-                f"{label}.secret_arn: secret_arn '${{{_text(at + '.secret_arn')}}}' is not an ARN: pass e.g. 'arn:aws:...' or a "
-                f"Terraform reference to one (got '${{{_text(at + '.secret_arn')}}}')",
+        for name in ("secret_arn", "secret_kms_key_arn"):
+            value = f"{at}.{name}"
+            arn = _unless_null(value, f'can(regex("^arn:aws[a-zA-Z-]*:[a-z0-9-]+:", {value}))')
+            chain.checks.append(
+                Check(
+                    arn,
+                    f"{label}.{name}: {name} '${{{_text(value)}}}' is not an ARN: pass e.g. 'arn:aws:...' or a "
+                    f"Terraform reference to one (got '${{{_text(value)}}}')",
+                )
             )
-        )
-        chain.raw.append(arn)
+            chain.raw.append(arn)
         batch, window = f"{at}.batch_size", f"{at}.batch_window_seconds"
         chain.across(
             f"!({batch} > {SQS_UNWINDOWED_BATCH_MAX} && {window} == 0)",
@@ -347,7 +361,7 @@ def _source_chain(source: WebhookSource) -> _Chain:
 def source_type(source: WebhookSource) -> str:
     """The HCL object type of one source's settings, each optional with the construct's default."""
     defaults = source_defaults(source)
-    kinds = {"secret_arn": "string"}
+    kinds = {"secret_arn": "string", "secret_kms_key_arn": "string"}
     attributes = []
     for name, value in defaults.items():
         kind = kinds.get(name, "number")
@@ -375,6 +389,7 @@ def source_defaults(source: WebhookSource) -> dict[str, Any]:
             batch_window_seconds=p.batch_window_seconds,
             log_retention_days=p.log_retention_days,
             secret_arn=p.secret_arn,
+            secret_kms_key_arn=p.secret_kms_key_arn,
         )
     return values
 
@@ -531,27 +546,53 @@ def _global_chain() -> tuple[_Chain, dict[str, list[Check]]]:
     )
     chain.raw.append(acl)
     take("web_acl_arn")
+    for kind, modes in (("queue", ("sqs-managed", "kms")), ("log", ("cloudwatch-managed", "kms"))):
+        mode, arn = f"var.{kind}_encryption", f"var.{kind}_kms_key_arn"
+        one_of = f"contains({_hcl(list(modes))}, {mode})"
+        chain.checks.append(
+            Check(one_of, f"{kind}_encryption: Input should be " + " or ".join(f"'{m}'" for m in modes) + f" (got '${{{mode}}}')")
+        )
+        chain.raw.append(one_of)
+        take(f"{kind}_encryption")
+        key = _unless_null(arn, f'can(regex("{_KMS_KEY_ARN}", {arn}))')
+        shown = f"'${{{_text(arn)}}}'"
+        chain.checks.append(
+            Check(
+                key,
+                f"{kind}_kms_key_arn: {kind}_kms_key_arn {shown} is not a KMS key ARN: pass arn:aws:kms:<region>:<account>:key/<key id> "
+                f"(not an alias) or a Terraform reference to one (got {shown})",
+            )
+        )
+        chain.raw.append(key)
+        take(f"{kind}_kms_key_arn")
+    _numbers(chain, WebhookIngestProps, "kms_deletion_window_days", "var.kms_deletion_window_days", "kms_deletion_window_days")
+    take("kms_deletion_window_days")
     return chain, placed
 
 
-def _model_rules(props: WebhookIngestProps, chain: _Chain) -> tuple[list[Check], list[Check]]:
-    """WebhookIngestProps' rules across fields, once every field (alarms and sources whole)
-    is valid: the stage throttle, the derived names' lengths, the alarm age. Returns the
-    checks for throttle_burst_limit and name_prefix, and for alarms."""
-    burst: list[Check] = []
+def _model_rules(props: WebhookIngestProps, chain: _Chain) -> list[Check]:
+    """WebhookIngestProps' rules across fields, in the order of its model validators, once every
+    field (alarms and sources whole) is valid: a key only with 'kms', the stage throttle, the
+    derived names' lengths, the alarm age. Each waits for the ones before it, as Pydantic stops
+    at the first model validator that fails."""
+    for kind, managed in (("queue", "sqs-managed"), ("log", "cloudwatch-managed")):
+        arn, mode = f"var.{kind}_kms_key_arn", f"var.{kind}_encryption"
+        chain.across(
+            f'{arn} == null || {mode} == "kms"',
+            f"{kind}_kms_key_arn='${{{_text(arn)}}}' is set but {kind}_encryption='{managed}': set "
+            f"{kind}_encryption='kms' to use the key, or drop {kind}_kms_key_arn",
+        )
     chain.across(
         "var.throttle_burst_limit >= var.throttle_rate_limit",
         "throttle_burst_limit=${var.throttle_burst_limit} is below throttle_rate_limit="
         "${var.throttle_rate_limit}: the burst must hold at least one second of the rate",
     )
-    burst.append(chain.checks.pop())
     limits = _prefix_limits(props)
     longest = longest_prefix(props)
     chain.across(
         f"length(var.name_prefix) <= {longest}",
         _first([(f"length(var.name_prefix) <= {limit}", message) for limit, message in limits]),
     )
-    prefix = chain.checks.pop()
     age = "var.alarms.oldest_message_age_seconds"
     rules = [
         (
@@ -563,8 +604,7 @@ def _model_rules(props: WebhookIngestProps, chain: _Chain) -> tuple[list[Check],
         for s in props.sources
     ]
     chain.across(" && ".join(f"({c})" for c, _ in rules), _first(rules))
-    alarm_age = chain.checks.pop()
-    return [*burst, prefix], [alarm_age]
+    return chain.checks
 
 
 def module_variables(props: WebhookIngestProps) -> dict[str, Variable]:
@@ -574,14 +614,19 @@ def module_variables(props: WebhookIngestProps) -> dict[str, Variable]:
     alarms = _alarm_chain()
     sources = [_source_chain(source) for source in props.sources]
     chain.raw += alarms.raw + [c for s in sources for c in s.raw]
-    (burst, prefix), alarm_age = _split(_model_rules(props, chain))
     # Rules across variables all sit in name_prefix's validation: Terraform orders validations
     # that read other variables after those variables' own, so they must not form a circle,
     # and no other variable's validation reads another variable.
-    placed["name_prefix"] += [burst, prefix, *alarm_age]
+    placed["name_prefix"] += _model_rules(props, chain)
     longest = longest_prefix(props)
     fields = WebhookIngestProps.model_fields
-    kinds = {"tracing": "bool", "manage_account_logging_role": "bool", "api_key_required": "bool", "allowed_source_ips": "list(string)", "web_acl_arn": "string"}
+    kinds = {
+        "tracing": "bool",
+        "manage_account_logging_role": "bool",
+        "api_key_required": "bool",
+        "allowed_source_ips": "list(string)",
+        **{name: "string" for name in ("web_acl_arn", "queue_encryption", "queue_kms_key_arn", "log_encryption", "log_kms_key_arn")},
+    }
     variables: dict[str, Variable] = {
         "name_prefix": Variable(
             "string",
@@ -603,7 +648,7 @@ def module_variables(props: WebhookIngestProps) -> dict[str, Variable]:
             kinds.get(name, "number"),
             description,
             default=list(default) if isinstance(default, tuple) else default,
-            nullable=name == "web_acl_arn",
+            nullable=name in NULLABLE,
             checks=tuple(placed.get(name, ())),
         )
     alarm_defaults: dict[str, Any] = {name: getattr(props.alarms, name) for name in ALARM_SETTINGS}
@@ -628,18 +673,18 @@ def module_variables(props: WebhookIngestProps) -> dict[str, Variable]:
         f"object({{{source_types}}})",
         "Settings of each source, by source name, each optional with the construct's default "
         "(visibility_timeout_seconds null = derived from the batch window and the workflow timeout; "
-        "secret_arn null = a secret is created, whose value you set after apply): " + described + ".",
+        "secret_arn null = a secret is created, whose value you set after apply; secret_kms_key_arn null = "
+        "the secret uses the AWS managed key): " + described + ".",
         default={},
         checks=tuple(c for s in sources for c in s.checks),
     )
     return variables
 
 
-def _split(rules: tuple[list[Check], list[Check]]) -> tuple[tuple[Check, Check], list[Check]]:
-    first, second = rules
-    return (first[0], first[1]), second
+_PYTHON_TO_HCL = {"None": "null", "True": "true", "False": "false"}
 
 
 def _sentence(text: str) -> str:
-    text = text.strip()
+    """A props description as a variable's: a sentence, in Terraform's words for null and booleans."""
+    text = re.sub(r"\b(None|True|False)\b", lambda m: _PYTHON_TO_HCL[m[1]], text.strip())
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")

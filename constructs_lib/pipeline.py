@@ -10,6 +10,7 @@ The definition comes from the pure builder `workflow.webhook_workflow`; the IAM 
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
@@ -18,7 +19,7 @@ from . import engine, policies
 from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
 from .terraform_text import terraform_string
-from .terraform_values import instance_ref
+from .terraform_values import count_when, instance_ref, with_statements
 from .tokens import is_token
 from .naming import pipeline_names
 from .pipeline_props import ProcessCode, Processing, ProcessFunction, ProcessStates
@@ -74,6 +75,7 @@ class WebhookPipeline(Construct):
         account: str,
         queue_key_arn: str | None = None,
         log_key_arn: str | None = None,
+        queue_key_used: Any = None,
     ) -> None:
         super().__init__(scope, id_)
         aws = engine.of(self).aws
@@ -81,6 +83,7 @@ class WebhookPipeline(Construct):
         assert p is not None, "WebhookPipeline needs a source with processing"
         names = pipeline_names(prefix, source.name)
         tag_map = tags or None
+        key_used = queue_key_arn is not None if queue_key_used is None else queue_key_used
 
         self.secret: SecretsmanagerSecret | None = None
         given = p.secret_arn
@@ -108,6 +111,7 @@ class WebhookPipeline(Construct):
         else:
             self.secret_arn = p.secret_arn
 
+        secret_key_varies = is_token(p.secret_kms_key_arn)
         lambda_common: dict[str, Any] = {
             "architecture": p.architecture,
             "memory_mb": p.memory_mb,
@@ -123,12 +127,23 @@ class WebhookPipeline(Construct):
                 code_dir=VERIFIER_DIR,
                 timeout_seconds=p.verifier_timeout_seconds,
                 environment=verifier_environment(source, self.secret_arn),
-                policy_statements=tuple(policies.secret_read_statements(self.secret_arn, p.secret_kms_key_arn)),
+                policy_statements=tuple(policies.secret_read_statements(self.secret_arn, None if secret_key_varies else p.secret_kms_key_arn)),
                 description=f"Checks the {p.scheme} signature of {source.name} webhooks",
                 source_account=account,
                 **lambda_common,
             ),
         )
+        if p.secret_kms_key_arn is not None and secret_key_varies:
+            # A Terraform value that may be null: the grant is its own policy, made only with a key.
+            core = engine.of(self).core
+            aws.IamRolePolicy(
+                self,
+                "VerifierSecretKeyPolicy",
+                name="decrypt-signing-secret",
+                role=self.verifier.role.id,
+                policy=json.dumps({"Version": policies.VERSION, "Statement": policies.secret_key_statements(p.secret_kms_key_arn)}),
+                count=count_when(self, core.Op.not_(core.Op.eq(p.secret_kms_key_arn, core.Token.null_value()))),
+            )
         self.processor: PythonFunction | None = None
         process: str | dict[str, Any]
         step = p.process
@@ -179,13 +194,18 @@ class WebhookPipeline(Construct):
             source_account=account,
             source_arn=f"arn:{partition}:states:{region}:{account}:stateMachine:{names.state_machine}",
             policy_name="workflow",
-            policy=policies.state_machine_policy(
-                invoked,
-                tracing=p.tracing,
-                extra=(
-                    *policies.keep_rejected_statements(rejected_queue.arn, queue_key_arn),
-                    *(step.policy_statements if isinstance(step, ProcessStates) else ()),
+            policy=with_statements(
+                self,
+                policies.state_machine_policy(
+                    invoked,
+                    tracing=p.tracing,
+                    extra=(
+                        *policies.keep_rejected_statements(rejected_queue.arn),
+                        *(step.policy_statements if isinstance(step, ProcessStates) else ()),
+                    ),
                 ),
+                policies.keep_rejected_key_statements(queue_key_arn) if queue_key_arn else [],
+                key_used,
             ),
             tags=tag_map,
         )
@@ -225,11 +245,11 @@ class WebhookPipeline(Construct):
             source_account=account,
             source_arn=f"arn:{partition}:pipes:{region}:{account}:pipe/{names.pipe}",
             policy_name="pipe",
-            policy=policies.pipe_policy(
-                queue.arn,
-                self.state_machine.arn,
-                self.pipe_log_group.arn,
-                extra=policies.queue_key_statements(queue_key_arn, send=False) if queue_key_arn else (),
+            policy=with_statements(
+                self,
+                policies.pipe_policy(queue.arn, self.state_machine.arn, self.pipe_log_group.arn),
+                policies.queue_key_statements(queue_key_arn, send=False) if queue_key_arn else [],
+                key_used,
             ),
             tags=tag_map,
         )

@@ -135,16 +135,21 @@ def secret_read_statements(secret_arn: str, kms_key_arn: str | None = None) -> l
         {"Sid": "ReadSigningSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
     ]
     if kms_key_arn is not None:
-        statements.append(
-            {
-                "Sid": "DecryptSigningSecret",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
-            }
-        )
+        statements += secret_key_statements(kms_key_arn)
     return statements
+
+
+def secret_key_statements(kms_key_arn: str) -> list[dict[str, Any]]:
+    """Decrypt a secret's value with its customer key, only through Secrets Manager."""
+    return [
+        {
+            "Sid": "DecryptSigningSecret",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": kms_key_arn,
+            "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+        }
+    ]
 
 
 def state_machine_policy(
@@ -301,8 +306,13 @@ def keep_rejected_statements(queue_arn: str, key_arn: str | None = None) -> list
         {"Sid": "KeepRejected", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn}
     ]
     if key_arn is not None:
-        statements.append({**queue_key_statements(key_arn, send=True)[0], "Sid": "KeepRejectedEncrypted"})
+        statements += keep_rejected_key_statements(key_arn)
     return statements
+
+
+def keep_rejected_key_statements(key_arn: str) -> list[dict[str, Any]]:
+    """The workflow's grant to encrypt the deliveries it keeps under the queue key."""
+    return [{**queue_key_statements(key_arn, send=True)[0], "Sid": "KeepRejectedEncrypted"}]
 
 
 def logs_key_policy(partition: str, region: str, account: str) -> dict[str, Any]:

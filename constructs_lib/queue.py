@@ -4,14 +4,15 @@ encrypted, TLS-only, with redrive."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
 from . import engine, policies
 from .naming import queue_names, rejected_queue_name
 from .source_props import WebhookSource
-from .terraform_values import json_text
+from .terraform_values import json_text, when_flag
+from .tokens import is_token
 
 if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -38,22 +39,30 @@ class WebhookQueue(Construct):
         source: WebhookSource,
         tags: dict[str, str],
         kms_key_arn: str | None = None,
+        kms_key_used: Any = None,
     ) -> None:
         super().__init__(scope, id_)
-        aws = engine.of(self).aws
+        found = engine.of(self)
+        aws, core = found.aws, found.core
         name, dlq_name = queue_names(prefix, source)
         fifo = {"fifo_queue": True} if source.fifo else {}
+        used = kms_key_arn is not None if kms_key_used is None else kms_key_used
         # Both queues under one key: a message moved to the DLQ stays readable by the same roles.
-        encryption: dict[str, object] = (
-            {"sqs_managed_sse_enabled": True}
-            if kms_key_arn is None
-            else {
+        # SQS's default data key reuse, written down: how long a data key is reused before KMS
+        # is asked again (fewer KMS calls, each billed, against a shorter exposure of one key).
+        encryption: dict[str, object]
+        if is_token(used):
+            # Terraform decides (the module's queue_encryption): the key attributes are null
+            # without a key, and SSE-SQS is null with one (the two modes exclude each other).
+            encryption = {
+                "sqs_managed_sse_enabled": core.Fn.conditional(used, core.Token.null_value(), True),
                 "kms_master_key_id": kms_key_arn,
-                # SQS's default, written down: how long a data key is reused before KMS is asked
-                # again (fewer KMS calls, each billed, against a shorter exposure of one data key).
-                "kms_data_key_reuse_period_seconds": 300,
+                "kms_data_key_reuse_period_seconds": when_flag(self, used, 300),
             }
-        )
+        elif used:
+            encryption = {"kms_master_key_id": kms_key_arn, "kms_data_key_reuse_period_seconds": 300}
+        else:
+            encryption = {"sqs_managed_sse_enabled": True}
 
         self.dead_letter_queue = aws.SqsQueue(
             self,

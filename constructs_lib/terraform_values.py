@@ -10,6 +10,7 @@ themselves, rather than patching the synthesized text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from constructs import Construct
 from . import engine
 from .tokens import has_token, is_token
 
-__all__ = ["choose", "count_when", "instance_ref", "json_text", "total"]
+__all__ = ["choose", "count_when", "instance_ref", "json_text", "total", "when_flag", "with_statements"]
 
 
 def choose(scope: Construct, flag: Any, if_true: Any, if_false: Any) -> Any:
@@ -64,6 +65,53 @@ def json_text(scope: Construct, document: Any) -> Any:
     if not has_token(_without_strings(document)):
         return json.dumps(document)
     return engine.of(scope).core.Fn.jsonencode(document)
+
+
+def with_statements(scope: Construct, document: dict[str, Any], statements: Sequence[Any], flag: Any) -> dict[str, Any]:
+    """An IAM policy `document` with `statements` added when `flag` holds: a plain flag decides
+    in Python; a Terraform one makes the list `concat(listed, flag ? statements : [])`, which
+    `json_text` writes with `jsonencode`."""
+    if not statements:
+        return document
+    if not is_token(flag):
+        return {**document, "Statement": [*document["Statement"], *statements]} if flag else document
+    core = engine.of(scope).core
+    listed = core.Fn.concat(
+        [_joined(core, list(document["Statement"])), core.Fn.conditional(flag, _joined(core, list(statements)), [])]
+    )
+    # As an IResolvable, not the string token concat returns: json_text must see a non-string token.
+    return {**document, "Statement": core.Token.as_any(listed)}
+
+
+_STRING_TOKEN = re.compile(r"(\$\{TfToken\[[^\]]+\]\})")
+
+
+def _joined(core: Any, value: Any) -> Any:
+    """`value` with each string that mixes a token and text (`<arn>:*`) as `join("", [...])`:
+    cdktf writes such a string inside a function's argument correctly, but warns that it may
+    not (it sees the `${` it wrote itself)."""
+    if isinstance(value, dict):
+        return {k: _joined(core, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_joined(core, v) for v in value]
+    if isinstance(value, str) and is_token(value):
+        parts = [part for part in _STRING_TOKEN.split(value) if part]
+        if len(parts) > 1:
+            return core.Fn.join("", parts)
+    return value
+
+
+def when_flag(scope: Construct, flag: Any, value: Any) -> Any:
+    """`value` when `flag` holds, else None (Terraform's null when the flag is a token)."""
+    if not is_token(flag):
+        return value if flag else None
+    core = engine.of(scope).core
+    chosen = core.Fn.conditional(flag, value, core.Token.null_value())
+    if isinstance(value, bool):
+        return chosen
+    if isinstance(value, (int, float)):
+        return core.Token.as_number(chosen)
+    return core.Token.as_string(chosen)
 
 
 def total(scope: Construct, values: Sequence[Any], cap: float) -> Any:

@@ -22,7 +22,7 @@ from ._arn import ACCOUNT, PARTITION, REGION, arn_part
 from .alarm_specs import api_alarm_specs, source_alarm_specs
 from .alarms import WebhookAlarms
 from .api import ApiSource, WebhookApi
-from .kms import CustomerKey
+from .kms import KeyInUse, key_in_use
 from .pipeline import WebhookPipeline
 from .prop_errors import parse_props
 from .queue import WebhookQueue
@@ -59,8 +59,8 @@ class WebhookIngest(Construct):
         self.props = p
 
         # Its policy names the roles made below; it is set once they exist.
-        self.queue_key = self._key("QueueKey", "the webhook queues", p.queue_encryption, p.queue_kms_key_arn)
-        self.queue_key_arn = self.queue_key.arn if self.queue_key else p.queue_kms_key_arn
+        queue_key = self._key("QueueKey", "the webhook queues", p.queue_encryption, p.queue_kms_key_arn)
+        self.queue_key, self.queue_key_arn = queue_key.key, queue_key.arn
         self.queues: dict[str, WebhookQueue] = {
             source.name: WebhookQueue(
                 self,
@@ -69,17 +69,19 @@ class WebhookIngest(Construct):
                 source=source,
                 tags=p.tags,
                 kms_key_arn=self.queue_key_arn,
+                kms_key_used=queue_key.used,
             )
             for source in p.sources
         }
-        self.log_key = self._key("LogKey", "the log groups", p.log_encryption, p.log_kms_key_arn)
+        log_key = self._key("LogKey", "the log groups", p.log_encryption, p.log_kms_key_arn)
+        self.log_key = log_key.key
         if self.log_key is not None:
             # The queue's ARN carries partition, region and account without a data source.
             arn = self.queues[p.sources[0].name].queue.arn
             self.log_key.set_policy(
                 policies.logs_key_policy(arn_part(self, arn, PARTITION), arn_part(self, arn, REGION), arn_part(self, arn, ACCOUNT))
             )
-        self.log_key_arn = self.log_key.arn if self.log_key else p.log_kms_key_arn
+        self.log_key_arn = log_key.arn
         self.api = WebhookApi(
             self,
             "Api",
@@ -87,6 +89,7 @@ class WebhookIngest(Construct):
             sources=[ApiSource(source, self.queues[source.name].queue) for source in p.sources],
             queue_key_arn=self.queue_key_arn,
             log_key_arn=self.log_key_arn,
+            queue_key_used=queue_key.used,
         )
         # The service roles' trust names their state machine and pipe by ARN. Partition and
         # account come from the API role's ARN, not the queue's: a queue key's policy names the
@@ -112,6 +115,7 @@ class WebhookIngest(Construct):
                 account=arn_part(self, self.api.role.arn, ACCOUNT),
                 queue_key_arn=self.queue_key_arn,
                 log_key_arn=self.log_key_arn,
+                queue_key_used=queue_key.used,
             )
         if self.queue_key is not None:
             role_arn = self.api.role.arn
@@ -132,20 +136,29 @@ class WebhookIngest(Construct):
         for source in p.sources:
             self.endpoints[source.name] = f"{self.api.invoke_url}{source.route}"
             self._outputs(source)
-        for label, key in (("queue", self.queue_key), ("log", self.log_key)):
-            if key is not None:
+        for label, key in (("queue", queue_key), ("log", log_key)):
+            if key.key is not None:
+                kind = "queues" if label == "queue" else "log groups"
                 output = engine.of(self).core.TerraformOutput(
-                    self, f"{label}-key-arn", value=key.arn, description=f"ARN of the KMS key of the {label}s"
+                    self,
+                    f"{label}-key-arn",
+                    value=key.arn,
+                    description=f"ARN of the KMS key of the {kind}"
+                    + ("" if key.decided else f" (created or given; null when the {kind} use managed encryption)"),
                 )
                 output.override_logical_id(self._output_id(f"{label}_kms_key_arn"))
 
-    def _key(self, id_: str, what: str, encryption: str, given_arn: str | None) -> CustomerKey | None:
-        """A key to create, when encryption is 'kms' and no existing key was given."""
-        if encryption != "kms" or given_arn is not None:
-            return None
+    def _key(self, id_: str, what: str, encryption: str, given_arn: str | None) -> KeyInUse:
+        """The key of `what`: given, created (encryption 'kms' without a given key) or none."""
         p = self.props
-        return CustomerKey(
-            self, id_, description=f"Encrypts {what} of {p.name}", deletion_window_days=p.kms_deletion_window_days, tags=p.tags
+        return key_in_use(
+            self,
+            id_,
+            encryption=encryption,
+            given_arn=given_arn,
+            description=f"Encrypts {what} of {p.name}",
+            deletion_window_days=p.kms_deletion_window_days,
+            tags=p.tags,
         )
 
     def _alarms(self) -> None:

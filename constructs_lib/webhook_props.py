@@ -84,20 +84,20 @@ class WebhookIngestProps(FrozenProps):
         description="require an x-api-key header of the stack's usage plan key (for providers that "
         "can send custom headers); False",
     )
-    queue_encryption: Literal["sqs-managed", "kms"] = Field(
+    queue_encryption: Annotated[Literal["sqs-managed", "kms"], OrToken] = Field(
         default="sqs-managed",
         description="how queues and DLQs are encrypted at rest: 'sqs-managed' (SSE-SQS: no key to "
         "manage or pay for, usable by any principal SQS lets in); 'kms' = a customer-managed key "
-        "whose policy decides who may read (queue_kms_key_arn, or one created for exactly the API "
-        "role, the pipe roles and the account)",
+        "whose policy decides who may read (queue_kms_key_arn, or one created for exactly the API, "
+        "pipe and workflow roles and the account)",
     )
     queue_kms_key_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="existing customer-managed key for queue_encryption='kms'; its policy must let "
-        "the API role use kms:GenerateDataKey and kms:Decrypt and the pipe roles kms:Decrypt (or "
-        "delegate to IAM); None = a key is created with exactly that policy",
+        "the API and workflow roles use kms:GenerateDataKey and kms:Decrypt and the pipe roles "
+        "kms:Decrypt (or delegate to IAM); None = a key is created with exactly that policy",
     )
-    log_encryption: Literal["cloudwatch-managed", "kms"] = Field(
+    log_encryption: Annotated[Literal["cloudwatch-managed", "kms"], OrToken] = Field(
         default="cloudwatch-managed",
         description="how every log group (API access, Lambda, workflow, pipe) is encrypted: "
         "'cloudwatch-managed' (CloudWatch Logs' own keys); 'kms' = a customer-managed key "
@@ -108,7 +108,7 @@ class WebhookIngestProps(FrozenProps):
         description="existing customer-managed key for log_encryption='kms'; its policy must let "
         "logs.<region>.amazonaws.com use it; None = a key is created with that policy",
     )
-    kms_deletion_window_days: int = Field(
+    kms_deletion_window_days: Annotated[int, OrToken] = Field(
         default=30,
         ge=7,
         le=30,
@@ -170,7 +170,7 @@ class WebhookIngestProps(FrozenProps):
     @classmethod
     def _key_arn(cls, value: str | None, info: Any) -> str | None:
         # A key ARN, not an alias: IAM grants and CloudWatch Logs' association need the key itself.
-        if value is not None and not (_KMS_KEY_ARN.match(value) or is_token(value) or value.startswith("${")):
+        if value is not None and not (_KMS_KEY_ARN.fullmatch(value) or is_token(value) or value.startswith("${")):
             raise ValueError(
                 f"{info.field_name} {value!r} is not a KMS key ARN: pass "
                 "arn:aws:kms:<region>:<account>:key/<key id> (not an alias) or a Terraform reference to one"
@@ -180,8 +180,8 @@ class WebhookIngestProps(FrozenProps):
     @model_validator(mode="after")
     def _encryption(self) -> WebhookIngestProps:
         for kind, managed in (("queue", "sqs-managed"), ("log", "cloudwatch-managed")):
-            arn = getattr(self, f"{kind}_kms_key_arn")
-            if arn is not None and getattr(self, f"{kind}_encryption") != "kms":
+            arn, encryption = getattr(self, f"{kind}_kms_key_arn"), getattr(self, f"{kind}_encryption")
+            if arn is not None and encryption != "kms" and not any_token(arn, encryption):
                 raise ValueError(
                     f"{kind}_kms_key_arn={arn!r} is set but {kind}_encryption={managed!r}: set "
                     f"{kind}_encryption='kms' to use the key, or drop {kind}_kms_key_arn"

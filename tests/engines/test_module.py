@@ -16,7 +16,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from constructs_lib.module_readme import reference
-from support.deployments import MODULE, MODULE_ROOT, ROOT
+from support.deployments import COMMITTED_MODULE, MODULE, MODULE_ROOT, ROOT
 from support.localstack import LocalStack
 from support.terraform import TerraformError, init, terraform, validate
 
@@ -156,6 +156,31 @@ def test_a_post_through_the_applied_module_lands_in_sqs_byte_for_byte(applied: A
     assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 3
 
 
+def test_with_kms_the_module_creates_both_keys_and_uses_them(applied: Any, localstack: LocalStack) -> None:
+    """The root module sets queue_encryption and log_encryption to 'kms' without keys: the
+    module creates one of each, and its queues and log groups use them (read back from
+    LocalStack; the grants' documents are checked by plan below and in the synth tests)."""
+    outputs = applied.outputs
+    kms, sqs, logs, iam = (localstack.client(name) for name in ("kms", "sqs", "logs", "iam"))
+    queue_key, log_key = outputs["queue_key"], outputs["log_key"]
+    assert queue_key != log_key
+    for arn in (queue_key, log_key):
+        key_id = arn.rsplit("/", 1)[1]
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+        assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    for output in ("queue_url", "dlq_url"):
+        attributes = sqs.get_queue_attributes(QueueUrl=outputs[output], AttributeNames=["KmsMasterKeyId"])["Attributes"]
+        assert attributes["KmsMasterKeyId"] == queue_key, output
+    groups = logs.describe_log_groups(logGroupNamePrefix="/aws/apigateway/modtest/")["logGroups"]
+    assert groups and {g.get("kmsKeyId") for g in groups} == {log_key}
+    # The grant the API role needs to send to a KMS-encrypted queue, present only with a key.
+    policy = iam.get_role_policy(RoleName="modtest-apigw-sqs", PolicyName="send-message")["PolicyDocument"]
+    policy = json.loads(policy) if isinstance(policy, str) else policy
+    grants = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert grants["UseQueueKey"]["Resource"] == queue_key
+    assert set(grants) == {"SendToWebhookQueues", "UseQueueKey"}
+
+
 def changed(workdir: Path, override: dict[str, Any] | None) -> set[str]:
     """Addresses a plan would change, with the module block's arguments overridden (Terraform's
     own override files), against the applied state."""
@@ -169,6 +194,13 @@ def changed(workdir: Path, override: dict[str, Any] | None) -> set[str]:
         path.unlink(missing_ok=True)
         (workdir / "change.plan").unlink(missing_ok=True)
     return {c["address"] for c in shown.get("resource_changes", []) if c["change"]["actions"] != ["no-op"]}
+
+
+def _logical_id(*names: str) -> str:
+    """The module's one resource whose logical ID holds every one of `names`."""
+    resources = json.loads((COMMITTED_MODULE / "main.tf.json").read_text())["resource"]
+    (found,) = [n for kind in resources.values() for n in kind if all(part in n for part in names)]
+    return found
 
 
 def state(workdir: Path) -> set[str]:
@@ -196,6 +228,22 @@ def test_changing_one_variable_changes_exactly_its_resources(applied: Any) -> No
         "API log retention": (
             {"access_log_retention_days": 30},
             of("aws_cloudwatch_log_group", "Webhooks_Api_"),
+        ),
+        # Back to SSE-SQS: the created key goes, every queue and every grant on the key changes.
+        "queue encryption": (
+            {"queue_encryption": "sqs-managed"},
+            of("aws_sqs_queue") | of("aws_kms_key", "QueueKey") | of("aws_iam_role_policy", "SendMessage")
+            | of("aws_iam_role_policy", "PipePolicy") | of("aws_iam_role_policy", "WorkflowPolicy"),
+        ),
+        # A given key replaces the created one on every log group.
+        "log key given": (
+            {"log_kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+            of("aws_cloudwatch_log_group") | of("aws_kms_key", "LogKey"),
+        ),
+        # A customer key on github's created secret: the secret, and the verifier's grant to use it.
+        "secret key": (
+            {"sources": {"github": {"max_receive_count": 3, "secret_kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/k"}}},
+            of("aws_secretsmanager_secret", "github") | {"module.webhooks.aws_iam_role_policy." + _logical_id("VerifierSecretKeyPolicy", "github") + "[0]"},
         ),
     }
     assert all(expected for _, expected in cases.values()), {k: sorted(v) for k, (_, v) in cases.items()}

@@ -44,6 +44,11 @@ COMPLETE: dict[str, Any] = {
     "manage_account_logging_role": False,
     "tracing": True,
     "web_acl_arn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/hooks/abcd1234",
+    "queue_encryption": "kms",
+    "queue_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "log_encryption": "kms",
+    "log_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/5678abcd-56ef-78ab-90cd-5678901234cd",
+    "kms_deletion_window_days": 14,
     "sources": {
         "github": {
             "max_receive_count": 3,
@@ -57,6 +62,7 @@ COMPLETE: dict[str, Any] = {
             "batch_window_seconds": 30,
             "log_retention_days": 90,
             "secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-AbCdEf",
+            "secret_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/9abcdef0-9abc-def0-1234-9abcdef01234",
         },
         "stripe": {
             "max_receive_count": 4,
@@ -70,6 +76,7 @@ COMPLETE: dict[str, Any] = {
             "batch_window_seconds": 10,
             "log_retention_days": 14,
             "secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-GhIjKl",
+            "secret_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/9abcdef0-9abc-def0-1234-9abcdef01234",
         },
     },
     "alarms": {
@@ -305,7 +312,7 @@ def test_the_object_types_are_read_in_full() -> None:
     assert sorted(sources) == ["github", "stripe"]
     for source in ("github", "stripe"):
         attributes = sources[source][0]
-        assert len(attributes) == 11
+        assert len(attributes) == 12
         assert attributes["max_receive_count"][1] == 5 and attributes["secret_arn"][1] is None
     assert len(alarms) == 10 and alarms["period_seconds"][1] == 300
 

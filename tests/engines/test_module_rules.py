@@ -137,10 +137,14 @@ def boundary_values(model: type[BaseModel], name: str, default: float | None) ->
     return sorted(_number(v) for v in values)
 
 
+def _bounded(model: type[BaseModel], name: str) -> bool:
+    return any(isinstance(meta, (Ge, Gt, Le, Lt)) for meta in model.model_fields[name].metadata)
+
+
 def boundary_cases() -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
     for name in GLOBAL_SETTINGS:
-        if WebhookIngestProps.model_fields[name].metadata and name.startswith("throttle"):
+        if _bounded(WebhookIngestProps, name):
             for value in boundary_values(WebhookIngestProps, name, getattr(PROPS, name)):
                 cases[f"{name}={value}"] = {name: value}
     for name in ALARM_SETTINGS[1:]:
@@ -149,7 +153,7 @@ def boundary_cases() -> dict[str, dict[str, Any]]:
     for source in PROPS.sources:
         defaults = source_defaults(source)
         for name, model in SOURCE_SETTINGS.items():
-            if name not in defaults or name == "secret_arn" or not model.model_fields[name].metadata:
+            if name not in defaults or not _bounded(model, name):
                 continue
             for value in boundary_values(model, name, defaults[name]):
                 cases[f"sources.{source.name}.{name}={value}"] = {"sources": {source.name: {name: value}}}
@@ -161,6 +165,7 @@ def _src(name: str, **settings: Any) -> dict[str, Any]:
 
 
 ACTION = "arn:aws:sns:eu-west-1:123456789012:ops-alerts"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 # Validator (Model.name) -> cases: at least one that trips it and a close one that passes.
 VALIDATOR_CASES: dict[str, dict[str, dict[str, Any]]] = {
@@ -192,6 +197,24 @@ VALIDATOR_CASES: dict[str, dict[str, dict[str, Any]]] = {
     "WebhookIngestProps._web_acl": {
         "web acl bad": {"web_acl_arn": "arn:aws:waf::123456789012:webacl/x"},
         "web acl ok": {"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/y"},
+    },
+    "WebhookIngestProps._key_arn": {
+        "queue key alias": {"queue_encryption": "kms", "queue_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:alias/webhooks"},
+        "queue key ok": {"queue_encryption": "kms", "queue_kms_key_arn": KEY},
+        "queue key trailing newline": {"queue_encryption": "kms", "queue_kms_key_arn": KEY + "\n"},
+        "log key id only": {"log_encryption": "kms", "log_kms_key_arn": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+        "log key ok": {"log_encryption": "kms", "log_kms_key_arn": KEY.replace("eu-west-1", "us-gov-west-1").replace("aws:", "aws-us-gov:", 1)},
+        "both keys bad": {"queue_kms_key_arn": "k1", "log_kms_key_arn": "k2"},
+    },
+    "WebhookIngestProps._encryption": {
+        "queue key without kms": {"queue_kms_key_arn": KEY},
+        "queue key with kms": {"queue_encryption": "kms", "queue_kms_key_arn": KEY},
+        "queue kms created": {"queue_encryption": "kms"},
+        "log key without kms": {"log_kms_key_arn": KEY},
+        "log key with kms": {"log_encryption": "kms", "log_kms_key_arn": KEY},
+        "both keys without kms": {"queue_kms_key_arn": KEY, "log_kms_key_arn": KEY},
+        "log key without kms, queue mode bad": {"queue_encryption": "aes", "log_kms_key_arn": KEY},
+        "key without kms, stage burst below rate": {"queue_kms_key_arn": KEY, "throttle_rate_limit": 300, "throttle_burst_limit": 200},
     },
     "WebhookIngestProps._throttle": {
         "stage burst below rate": {"throttle_rate_limit": 300, "throttle_burst_limit": 200},
@@ -226,6 +249,9 @@ VALIDATOR_CASES: dict[str, dict[str, dict[str, Any]]] = {
     "Processing._arn": {
         "secret arn bad": _src("github", secret_arn="my-secret"),
         "secret arn ok": _src("github", secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:x"),
+        "secret key arn bad": _src("stripe", secret_kms_key_arn="alias/webhooks"),
+        "secret key arn ok": _src("stripe", secret_kms_key_arn=KEY),
+        "secret and key arn bad": _src("github", secret_arn="s", secret_kms_key_arn="k"),
     },
     "Processing._retention": {
         "log retention 31": _src("github", log_retention_days=31),
@@ -252,9 +278,7 @@ VALIDATOR_CASES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 NOT_VARIABLES: dict[str, str] = {
-    "WebhookIngestProps._key_arn": "queue_kms_key_arn / log_kms_key_arn: encryption is fixed at generation",
     "WebhookIngestProps._stage": "stage_name is fixed at generation",
-    "WebhookIngestProps._encryption": "queue/log encryption and their keys are fixed at generation",
     "WebhookSource._name": "source names are fixed at generation (the keys of `sources`)",
     "WebhookSource._path": "routes are fixed at generation",
     "WebhookSource._delivery_header": "headers are fixed at generation",
@@ -276,8 +300,20 @@ else:
     }
 
 
+# Values of a closed set (Literal fields), which Pydantic checks without a validator of ours.
+CHOICE_CASES: dict[str, dict[str, Any]] = {
+    "queue mode kms": {"queue_encryption": "kms"},
+    "queue mode sqs": {"queue_encryption": "sqs-managed"},
+    "queue mode other": {"queue_encryption": "SSE-KMS"},
+    "log mode kms": {"log_encryption": "kms"},
+    "log mode other": {"log_encryption": "kms "},
+    "both modes other": {"queue_encryption": "", "log_encryption": "none"},
+    "all keys created": {"queue_encryption": "kms", "log_encryption": "kms", "kms_deletion_window_days": 7},
+}
+
+
 def all_cases() -> dict[str, dict[str, Any]]:
-    cases: dict[str, dict[str, Any]] = {"defaults": {}, "tracing on": {"tracing": True}}
+    cases: dict[str, dict[str, Any]] = {"defaults": {}, "tracing on": {"tracing": True}, **CHOICE_CASES}
     cases.update(boundary_cases())
     for table in VALIDATOR_CASES.values():
         for name, case in table.items():

@@ -65,11 +65,17 @@ def module_root(module: Path, dest: Path) -> tuple[Workdir, tuple[str, ...]]:
                 "name_prefix": "modtest",
                 "tags": {"suite": "engines"},
                 "sources": {"github": {"max_receive_count": 3}},
+                # The keys' Terraform-decided branch (created keys, conditional grants) applied.
+                "queue_encryption": "kms",
+                "log_encryption": "kms",
             }
         },
         "output": {
             "endpoint": {"value": "${module.webhooks.github_endpoint}"},
             "queue_url": {"value": "${module.webhooks.github_queue_url}"},
+            "dlq_url": {"value": "${module.webhooks.github_dlq_url}"},
+            "queue_key": {"value": "${module.webhooks.queue_kms_key_arn}"},
+            "log_key": {"value": "${module.webhooks.log_kms_key_arn}"},
         },
     }
     work = prepare_workdir(config, dest)

@@ -46,6 +46,15 @@ module "webhooks" {
   tracing     = true
   web_acl_arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/hooks/abcd1234"
 
+  # Customer-managed keys of your own (null = the module creates one per kind). Their policies
+  # must let the module's roles use them: see the module README's inputs.
+  queue_encryption  = "kms"
+  queue_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  log_encryption    = "kms"
+  log_kms_key_arn   = "arn:aws:kms:eu-west-1:123456789012:key/5678abcd-56ef-78ab-90cd-5678901234cd"
+  # Applies to keys the module creates (none here, both are given).
+  kms_deletion_window_days = 14
+
   sources = {
     github = {
       max_receive_count          = 3
@@ -59,6 +68,7 @@ module "webhooks" {
       batch_window_seconds       = 30
       log_retention_days         = 90
       secret_arn                 = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-AbCdEf"
+      secret_kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/9abcdef0-9abc-def0-1234-9abcdef01234"
     }
     stripe = {
       max_receive_count          = 4
@@ -72,6 +82,7 @@ module "webhooks" {
       batch_window_seconds       = 10
       log_retention_days         = 14
       secret_arn                 = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stripe-GhIjKl"
+      secret_kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/9abcdef0-9abc-def0-1234-9abcdef01234"
     }
   }
 
