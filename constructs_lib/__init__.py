@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .function import PythonFunctionProps as PythonFunctionProps
     from .pipeline import WebhookPipeline as WebhookPipeline
     from .prop_errors import PropsError as PropsError
+    from .pipeline_props import HmacSignature as HmacSignature
     from .pipeline_props import ProcessCode as ProcessCode
     from .pipeline_props import Processing as Processing
     from .pipeline_props import ProcessFunction as ProcessFunction
@@ -46,6 +47,7 @@ _EXPORTS = {
     "WebhookSource": "source_props",
     "Processing": "pipeline_props",
     "ProcessCode": "pipeline_props",
+    "HmacSignature": "pipeline_props",
     "ProcessFunction": "pipeline_props",
     "ProcessStates": "pipeline_props",
     "Alarms": "alarm_props",

@@ -44,6 +44,9 @@ def verifier_environment(source: WebhookSource, secret_arn: str) -> dict[str, st
         "WEBHOOK_TOLERANCE_SECONDS": str(processing.tolerance_seconds),
         "WEBHOOK_SECRET_JSON_KEY": processing.secret_json_key,
     }
+    if processing.signature is not None:
+        # Compact and key-sorted: the same settings always make the same environment.
+        environment["WEBHOOK_HMAC"] = json.dumps(processing.signature.settings(), sort_keys=True, separators=(",", ":"))
     # The scheme's own delivery headers the verifier knows; only the prop needs saying.
     if source.delivery_id_header:
         environment["WEBHOOK_DELIVERY_ID_HEADER"] = source.delivery_id_header

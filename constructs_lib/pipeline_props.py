@@ -17,10 +17,18 @@ from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UN
 from .policies import check_statements
 from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
-from .verifier_schemes import schemes
+from .verifier_schemes import GENERIC_SCHEME, check_hmac, default_delivery_id_headers, scheme_headers, schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
-__all__ = ["LAMBDA_RETRY_WAIT_SECONDS", "ProcessCode", "ProcessFunction", "ProcessStates", "ProcessStep", "Processing"]
+__all__ = [
+    "LAMBDA_RETRY_WAIT_SECONDS",
+    "HmacSignature",
+    "ProcessCode",
+    "ProcessFunction",
+    "ProcessStates",
+    "ProcessStep",
+    "Processing",
+]
 
 # The workflow retries transient Lambda errors (workflow.LambdaRetry, as the pipeline builds
 # it); their waits count toward a record's worst case, once per Lambda step.
@@ -123,13 +131,63 @@ ProcessStep = Annotated[
 ]
 
 
+class HmacSignature(FrozenProps):
+    """A provider's HMAC signature, described rather than coded: `Processing(scheme="hmac",
+    signature=HmacSignature(...))` verifies any sender that signs with an HMAC. The verifier
+    (lambda_src/verifier/signatures.py, HmacScheme) checks the same rules at run time."""
+
+    signature_header: str = Field(description="the header holding the signature(s), e.g. 'X-Signature'; required")
+    signature_format: Literal["single", "list", "key-value"] = Field(
+        default="single",
+        description="'single': the header is one signature (after signature_prefix); 'list': several "
+        "split on separator, each after signature_prefix; 'key-value': items split on separator, "
+        "key=value each, signatures under signature_key and the timestamp under timestamp_key "
+        "(Stripe's 't=..,v1=..'); 'single'",
+    )
+    signature_prefix: str = Field(default="", description="text before each signature, e.g. 'sha256='; none")
+    separator: str = Field(default=",", description="what separates list or key-value items; ','")
+    key_value_separator: str = Field(default="=", description="what separates a key from its value; '='")
+    signature_key: str | None = Field(default=None, description="key-value: the key of the signature items, e.g. 'v1'")
+    timestamp_key: str | None = Field(default=None, description="key-value: the key of the timestamp item, e.g. 't'")
+    timestamp_header: str | None = Field(
+        default=None, description="the header holding the signing time (instead of timestamp_key); None = no timestamp"
+    )
+    timestamp_unit: Literal["seconds", "milliseconds"] = Field(default="seconds", description="the timestamp's unit; seconds")
+    id_header: str | None = Field(
+        default=None, description="the header holding the delivery id, for {id} and as the delivery id; None"
+    )
+    algorithm: Literal["sha1", "sha256", "sha512"] = Field(default="sha256", description="the HMAC's hash; sha256")
+    encoding: Literal["hex", "base64"] = Field(default="hex", description="how the signature is written; hex (either case)")
+    signed_payload: str = Field(
+        default="{body}",
+        description="what is signed: text with {body} (the raw body), {timestamp} (as sent), {id} and "
+        "{method}; {{ and }} are literal braces. Must hold {body}, and {timestamp} when one is read; '{body}'",
+    )
+    secret_encoding: Literal["utf-8", "base64", "hex"] = Field(
+        default="utf-8", description="how the secret becomes the HMAC key: its UTF-8 bytes, or decoded base64 / hex; utf-8"
+    )
+
+    @model_validator(mode="after")
+    def _combination(self) -> HmacSignature:
+        check_hmac(self.settings())
+        return self
+
+    def settings(self) -> dict[str, Any]:
+        """The settings as the verifier reads them (WEBHOOK_HMAC), defaults left out."""
+        return {name: value for name, value in self.model_dump().items() if value != type(self).model_fields[name].default}
+
+
 class Processing(FrozenProps):
     """What happens behind a source's queue: EventBridge Pipe -> Express workflow that verifies
     each delivery's signature and hands the valid ones to the processing step."""
 
     scheme: str = Field(
-        description="signature scheme the verifier checks: github, stripe, standard-webhooks "
-        "(also Svix), shopify, slack, mailgun or basic; required"
+        description="signature scheme the verifier checks: a provider's name (github, stripe, "
+        "standard-webhooks (also Svix), shopify, slack, mailgun, basic and the presets listed in the "
+        "README) or 'hmac' with `signature` describing it; required"
+    )
+    signature: HmacSignature | None = Field(
+        default=None, description="the HMAC signature's description, with scheme='hmac' only; None"
     )
     process: ProcessStep = Field(
         description="the step that handles verified deliveries: ProcessCode(code_dir=...) (a "
@@ -220,6 +278,34 @@ class Processing(FrozenProps):
         if value not in known:
             raise ValueError(f"scheme {value!r} is not one the verifier implements: use one of {list(known)}")
         return value
+
+    @model_validator(mode="after")
+    def _signature(self) -> Processing:
+        if self.scheme == GENERIC_SCHEME and self.signature is None:
+            raise ValueError(
+                f"scheme={GENERIC_SCHEME!r} needs signature=HmacSignature(signature_header=..., ...): "
+                "where the signature is and what it signs"
+            )
+        if self.scheme != GENERIC_SCHEME and self.signature is not None:
+            raise ValueError(
+                f"signature is set but scheme={self.scheme!r}: a named scheme has its own; "
+                f"set scheme={GENERIC_SCHEME!r} to use yours, or drop signature"
+            )
+        return self
+
+    @property
+    def signed_headers(self) -> tuple[str, ...]:
+        """The request headers the verifier reads: to be forwarded as message attributes."""
+        if self.signature is not None:
+            return check_hmac(self.signature.settings())[0]
+        return scheme_headers(self.scheme)
+
+    @property
+    def scheme_delivery_headers(self) -> tuple[str, ...]:
+        """The headers in which the provider names a delivery (first present wins)."""
+        if self.signature is not None:
+            return check_hmac(self.signature.settings())[1]
+        return default_delivery_id_headers(self.scheme)
 
     @field_validator("secret_arn", "secret_kms_key_arn")
     @classmethod

@@ -32,7 +32,6 @@ from .naming import check_name
 from .pipeline_props import Processing
 from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
-from .verifier_schemes import default_delivery_id_headers, scheme_headers
 
 __all__ = ["WebhookSource"]
 
@@ -158,7 +157,7 @@ class WebhookSource(FrozenProps):
         """The headers that may name a delivery, first present wins: the prop, then those the
         scheme's provider sends (Svix sends svix-id where others send webhook-id)."""
         own = (self.delivery_id_header,) if self.delivery_id_header else ()
-        scheme = default_delivery_id_headers(self.processing.scheme) if self.processing else ()
+        scheme = self.processing.scheme_delivery_headers if self.processing else ()
         seen: dict[str, str] = {}
         for header in own + scheme:
             seen.setdefault(header.lower(), header)
@@ -168,7 +167,7 @@ class WebhookSource(FrozenProps):
     def signature_headers(self) -> tuple[str, ...]:
         if self.processing is None:
             return ()
-        return scheme_headers(self.processing.scheme)
+        return self.processing.signed_headers
 
     @property
     def attribute_headers(self) -> tuple[str, ...]:

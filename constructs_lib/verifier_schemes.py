@@ -22,6 +22,8 @@ __all__ = [
     "VERIFIER_DIR",
     "PROCESSOR_DIR",
     "schemes",
+    "GENERIC_SCHEME",
+    "check_hmac",
     "scheme_headers",
     "default_delivery_id_headers",
     "received_at_attribute",
@@ -85,3 +87,14 @@ def received_at_attribute() -> str:
 def rejected_reason_attribute() -> str:
     """The message attribute carrying why a kept delivery was rejected."""
     return str(_signatures().REJECTED_REASON_ATTRIBUTE)
+
+
+# The generic scheme's name, as the verifier knows it.
+GENERIC_SCHEME: str = _signatures().GENERIC
+
+
+def check_hmac(settings: Mapping[str, object]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(headers to forward, delivery-id headers) of the generic scheme with these settings;
+    ValueError naming the setting and the fix when the verifier would refuse them."""
+    scheme = _signatures().HmacScheme(settings)
+    return tuple(scheme.headers), tuple(scheme.id_headers)

@@ -39,6 +39,8 @@ Environment:
                                  (signatures.DELIVERY_ID_HEADERS); default unset.
     WEBHOOK_SECRET_CACHE_SECONDS how long a fetched secret is reused; default 300.
     WEBHOOK_SECRET_JSON_KEY      the key read when the secret is a JSON object; default "secret".
+    WEBHOOK_HMAC                 with WEBHOOK_SCHEME=hmac only: the generic scheme's settings,
+                                 a JSON object (signatures.HmacScheme).
 
 The secret's SecretString is one of:
 - the secret itself;
@@ -134,7 +136,7 @@ class Record:
 class Config:
     """The function's settings, read from its environment."""
 
-    __slots__ = ("scheme", "secret_arn", "tolerance_s", "delivery_id_header", "secret_cache_s", "secret_json_key")
+    __slots__ = ("scheme", "secret_arn", "tolerance_s", "delivery_id_header", "secret_cache_s", "secret_json_key", "hmac")
 
     def __init__(
         self,
@@ -144,11 +146,17 @@ class Config:
         delivery_id_header: str | None = None,
         secret_cache_s: int = DEFAULT_SECRET_CACHE_SECONDS,
         secret_json_key: str = DEFAULT_SECRET_JSON_KEY,
+        hmac: Mapping[str, object] | None = None,
     ) -> None:
         if scheme not in signatures.SCHEMES:
             raise ValueError(f"WEBHOOK_SCHEME={scheme!r} is not a scheme: use one of {', '.join(signatures.SCHEMES)}")
         if not secret_arn:
             raise ValueError("WEBHOOK_SECRET_ARN is unset: set it to the ARN of the secret holding the webhook secret")
+        if (scheme == signatures.GENERIC) != (hmac is not None):
+            raise ValueError(f"WEBHOOK_HMAC is set exactly when WEBHOOK_SCHEME={signatures.GENERIC!r}")
+        if hmac is not None:
+            signatures.HmacScheme(hmac)  # a bad configuration fails here, before any verdict
+        self.hmac = hmac
         self.scheme = scheme
         self.secret_arn = secret_arn
         self.tolerance_s = tolerance_s
@@ -165,10 +173,26 @@ class Config:
             delivery_id_header=env.get("WEBHOOK_DELIVERY_ID_HEADER", "").strip() or None,
             secret_cache_s=_seconds(env, "WEBHOOK_SECRET_CACHE_SECONDS", DEFAULT_SECRET_CACHE_SECONDS),
             secret_json_key=env.get("WEBHOOK_SECRET_JSON_KEY", "").strip() or DEFAULT_SECRET_JSON_KEY,
+            hmac=_settings(env, "WEBHOOK_HMAC"),
         )
 
     def key(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
+
+
+def _settings(env: Mapping[str, str], name: str) -> dict[str, object] | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    import json
+
+    try:
+        settings = json.loads(text)
+    except ValueError:
+        settings = None
+    if not isinstance(settings, dict):
+        raise ValueError(f"{name} is not a JSON object of the scheme's settings: {text[:80]!r}")
+    return settings
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
@@ -398,7 +422,7 @@ def verdict(record: Record, config: Config, cache: SecretCache, now: float | Non
         "reason": reason,
         "messageId": record.message_id,
         "deliveryId": signatures.delivery_id(
-            config.scheme, record.headers, event if readable else None, header=config.delivery_id_header
+            config.scheme, record.headers, event if readable else None, header=config.delivery_id_header, config=config.hmac
         ),
         "event": event if carried else None,
         "body": None if carried else record.body,
@@ -409,7 +433,7 @@ def verdict(record: Record, config: Config, cache: SecretCache, now: float | Non
 def _verify(
     config: Config, secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float | None
 ) -> None:
-    signatures.verify(config.scheme, secrets, headers, body, now=now, tolerance_s=config.tolerance_s)
+    signatures.verify(config.scheme, secrets, headers, body, now=now, tolerance_s=config.tolerance_s, config=config.hmac)
 
 
 # --- AWS shell ------------------------------------------------------------------------------

@@ -278,3 +278,19 @@ def test_outputs_name_the_workflow_pipe_and_secret(synth: SynthOutput, name: str
     for suffix in ("state_machine_arn", "pipe_arn", "secret_arn"):
         (key,) = [k for k in outputs if k.endswith(suffix)]
         assert outputs[key]["description"]
+
+
+def test_the_verifier_gets_the_settings_it_is_described_with() -> None:
+    from constructs_lib.pipeline import verifier_environment
+    from constructs_lib.verifier_schemes import check_hmac
+
+    from constructs_lib.prop_errors import parse_props
+    from constructs_lib.webhook_props import WebhookIngestProps
+    from unit.test_processing_props import PADDLE_LIKE, hmac_processing, props
+
+    source = parse_props(WebhookIngestProps, props(hmac_processing(**PADDLE_LIKE))).sources[0]
+    environment = verifier_environment(source, "arn:aws:secretsmanager:us-east-1:123456789012:secret:x")
+    settings = json.loads(environment["WEBHOOK_HMAC"])
+    assert settings == PADDLE_LIKE
+    assert environment["WEBHOOK_SCHEME"] == "hmac"
+    assert check_hmac(settings) == (("Paddle-Signature",), ())

@@ -42,8 +42,9 @@ def test_every_field_documents_its_default() -> None:
 
 def test_schemes_come_from_the_verifier_itself() -> None:
     # The verifier module is the one source of truth; the library reads it at synth time.
-    assert set(schemes()) == {"github", "stripe", "standard-webhooks", "shopify", "slack", "mailgun", "basic"}
-    for scheme in schemes():
+    coded = {"github", "stripe", "standard-webhooks", "shopify", "slack", "mailgun", "basic"}
+    assert coded | {"hmac"} <= set(schemes())
+    for scheme in set(schemes()) - {"hmac"}:
         assert all(isinstance(h, str) and h for h in scheme_headers(scheme))
 
 
@@ -196,3 +197,60 @@ def test_pipeline_names_are_stable() -> None:
 def test_processor_dir_is_a_usable_code_root() -> None:
     p = Processing(scheme="github", process=ProcessCode(code_dir=Path(PROCESSOR_DIR)))
     assert isinstance(p.process, ProcessCode) and p.process.code_dir == PROCESSOR_DIR
+
+
+# --- the generic HMAC scheme --------------------------------------------------------------
+
+PADDLE_LIKE = {
+    "signature_header": "Paddle-Signature",
+    "signature_format": "key-value",
+    "separator": ";",
+    "timestamp_key": "ts",
+    "signature_key": "h1",
+    "signed_payload": "{timestamp}:{body}",
+}
+
+
+def hmac_processing(**signature: object) -> dict:
+    return {"scheme": "hmac", "signature": signature, "process": {"function_arn": ARN}}
+
+
+def test_a_described_signature_forwards_exactly_the_headers_it_reads() -> None:
+    settings = {"signature_header": "X-Sig", "timestamp_header": "X-Sig-Time", "id_header": "X-Sig-Id",
+                "signed_payload": "{id}.{timestamp}.{body}"}
+    source = parse_props(WebhookIngestProps, props(hmac_processing(**settings))).sources[0]
+    assert source.signature_headers == ("X-Sig", "X-Sig-Time", "X-Sig-Id")
+    assert source.delivery_headers == ("X-Sig-Id",)
+    keyed = parse_props(WebhookIngestProps, props(hmac_processing(**PADDLE_LIKE))).sources[0]
+    assert keyed.signature_headers == ("Paddle-Signature",) and keyed.delivery_headers == ()
+
+
+@pytest.mark.parametrize(
+    ("processing", "message"),
+    [
+        ({"scheme": "hmac", "process": {"function_arn": ARN}}, "scheme='hmac' needs signature=HmacSignature"),
+        ({"scheme": "github", "signature": {"signature_header": "X"}, "process": {"function_arn": ARN}},
+         "signature is set but scheme='github'"),
+        (hmac_processing(signature_header="X Sig"), "signature_header 'X Sig' is not an HTTP header name"),
+        (hmac_processing(signature_header="X", signed_payload="{timestamp}.{body}"),
+         "signed_payload uses {timestamp} but no timestamp is read: set timestamp_header"),
+        (hmac_processing(signature_header="X", timestamp_header="T"),
+         "a timestamp is read but signed_payload lacks {timestamp}"),
+        (hmac_processing(signature_header="X", signed_payload="{timestamp}", timestamp_header="T"),
+         "lacks {body}: a signature that does not cover the body proves nothing"),
+        (hmac_processing(signature_header="X", signed_payload="{ts}.{body}"), "'{ts}' is not a placeholder"),
+        (hmac_processing(signature_header="X", signed_payload="{body}}"), "a '}' without its '{'"),
+        (hmac_processing(signature_header="X", signature_key="v1"), "signature_key is set but signature_format='single'"),
+        (hmac_processing(signature_header="X", signature_format="key-value"), "signature_format='key-value' needs signature_key"),
+        (hmac_processing(**{**PADDLE_LIKE, "signature_prefix": "h1="}), "signature_prefix is set with signature_format='key-value'"),
+        (hmac_processing(**{**PADDLE_LIKE, "timestamp_header": "T"}), "timestamp_header and timestamp_key are both set"),
+        (hmac_processing(signature_header="X", signature_format="list", separator=" "), "separator ' ' with signature_format='list'"),
+        (hmac_processing(signature_header="X", signed_payload="{id}{body}"), "signed_payload uses {id} but id_header is unset"),
+        (hmac_processing(signature_header="X", algorithm="md5"), "Input should be 'sha1', 'sha256' or 'sha512'"),
+        (hmac_processing(signature_header="X", encodng="hex"), "encodng: unknown prop (a typo?)"),
+    ],
+)
+def test_a_signature_that_could_never_verify_or_would_protect_nothing_is_refused(processing: dict, message: str) -> None:
+    error = error_of(props(processing))
+    assert message in error, error
+    assert "sources.0.processing" in error

@@ -177,10 +177,10 @@ def test_delivery_header_is_forwarded_first_and_once() -> None:
 def test_readme_tables_list_every_prop() -> None:
     from pathlib import Path
 
-    from constructs_lib import ProcessCode, Processing, ProcessFunction, ProcessStates
+    from constructs_lib import HmacSignature, ProcessCode, Processing, ProcessFunction, ProcessStates
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    for model in (WebhookSource, WebhookIngestProps, Processing, ProcessCode, ProcessFunction, ProcessStates):
+    for model in (WebhookSource, WebhookIngestProps, Processing, HmacSignature, ProcessCode, ProcessFunction, ProcessStates):
         section = readme.split(f"### `{model.__name__}`", 1)[1].split("\n\n", 2)[1]
         documented = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
         assert documented == set(model.model_fields), model.__name__

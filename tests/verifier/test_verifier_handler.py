@@ -323,6 +323,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> FakeSecret:
         "WEBHOOK_DELIVERY_ID_HEADER",
         "WEBHOOK_SECRET_CACHE_SECONDS",
         "WEBHOOK_SECRET_JSON_KEY",
+        "WEBHOOK_HMAC",
     ):
         monkeypatch.delenv(name, raising=False)
     fake.arns = fetched_arns  # type: ignore[attr-defined]
@@ -372,7 +373,12 @@ def test_handler_tolerance_from_the_environment(environment: FakeSecret, monkeyp
     "env",
     [
         {"WEBHOOK_SCHEME": ""},
-        {"WEBHOOK_SCHEME": "gitlab"},
+        {"WEBHOOK_SCHEME": "nonesuch"},
+        {"WEBHOOK_SCHEME": "hmac"},
+        {"WEBHOOK_SCHEME": "hmac", "WEBHOOK_HMAC": "X-Hub-Signature-256"},
+        {"WEBHOOK_SCHEME": "hmac", "WEBHOOK_HMAC": '["X-Hub-Signature-256"]'},
+        {"WEBHOOK_SCHEME": "hmac", "WEBHOOK_HMAC": '{"signature_header": "X-Hub-Signature-256", "algorithm": "md5"}'},
+        {"WEBHOOK_HMAC": '{"signature_header": "X-Hub-Signature-256"}'},
         {"WEBHOOK_SECRET_ARN": ""},
         {"WEBHOOK_TOLERANCE_SECONDS": "five minutes"},
         {"WEBHOOK_SECRET_CACHE_SECONDS": "-1"},
@@ -388,3 +394,19 @@ def test_handler_misconfiguration_raises(environment: FakeSecret, monkeypatch: p
 def test_headers_helper_matches_the_handlers_parsing() -> None:
     record = load_event("standard_webhooks")
     assert handler.parse_record(record).headers == headers_of(record)
+
+
+def test_the_generic_scheme_reads_its_settings_from_the_environment(
+    environment: FakeSecret, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub's recorded delivery, verified by the generic scheme described as GitHub signs."""
+    monkeypatch.setenv("WEBHOOK_SCHEME", "hmac")
+    monkeypatch.setenv(
+        "WEBHOOK_HMAC",
+        json.dumps({"signature_header": "X-Hub-Signature-256", "signature_prefix": "sha256=", "id_header": "X-GitHub-Delivery"}),
+    )
+    record = load_event("github")
+    result = handler.handler(copy.deepcopy(record), None)
+    assert (result["valid"], result["deliveryId"]) == (True, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    record["body"] = record["body"].replace("}", " }", 1)
+    assert handler.handler(record, None)["reason"] == "bad_signature"
