@@ -67,7 +67,18 @@ import hmac
 import time
 from collections.abc import Mapping, Sequence
 
-SCHEMES: tuple[str, ...] = ("github", "stripe", "standard-webhooks", "shopify", "slack", "mailgun", "basic")
+SCHEMES: tuple[str, ...] = (
+    "github",
+    "stripe",
+    "standard-webhooks",
+    "shopify",
+    "slack",
+    "mailgun",
+    "basic",
+    "discord",
+    "sendgrid",
+    "gitlab",
+)
 
 # Exactly the request headers each scheme reads. SQS takes at most 10 message attributes per
 # message, so a source forwards these plus its delivery-id header and nothing else.
@@ -87,6 +98,9 @@ SCHEME_HEADERS: Mapping[str, tuple[str, ...]] = {
     "slack": ("X-Slack-Request-Timestamp", "X-Slack-Signature"),
     "mailgun": (),
     "basic": ("Authorization",),
+    "discord": ("X-Signature-Ed25519", "X-Signature-Timestamp"),
+    "sendgrid": ("X-Twilio-Email-Event-Webhook-Signature", "X-Twilio-Email-Event-Webhook-Timestamp"),
+    "gitlab": ("X-Gitlab-Token",),
 }
 
 # The headers naming one delivery, stable across the provider's retries: what a FIFO queue
@@ -101,6 +115,10 @@ DELIVERY_ID_HEADERS: Mapping[str, tuple[str, ...]] = {
     "slack": (),
     "mailgun": (),
     "basic": (),
+    "discord": (),
+    "sendgrid": (),
+    # Unique per event, the same on every retry (GitLab 17.4 and later).
+    "gitlab": ("Idempotency-Key",),
 }
 
 # Message attributes the API and the workflow add beside the forwarded headers. Their names
@@ -338,28 +356,47 @@ def _standard_webhooks_key(secret: str) -> bytes:
     return key
 
 
+def _standard_webhooks_public_key(secret: str) -> bytes:
+    key = _b64decode(secret[len("whpk_") :])
+    if key is None or len(key) != 32:
+        raise ValueError("a standard-webhooks public key must be whpk_ and the base64 of 32 bytes (Ed25519)")
+    return key
+
+
 def _standard_webhooks(
     secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int
 ) -> None:
-    keys = [_standard_webhooks_key(s) for s in secrets]
+    # A whpk_ value is the sender's Ed25519 public key (v1a signatures); any other is the
+    # shared secret of v1 HMACs. Both may be configured, e.g. while moving from one to the other.
+    public = [_standard_webhooks_public_key(s) for s in secrets if s.startswith("whpk_")]
+    keys = [_standard_webhooks_key(s) for s in secrets if not s.startswith("whpk_")]
     # Svix sends the svix- names; the webhook- names win when a request carries both.
     prefix = "webhook-" if "webhook-signature" in headers or "webhook-id" in headers else "svix-"
     msg_id = _header(headers, prefix + "id")
     stamp = _header(headers, prefix + "timestamp")
     value = _header(headers, prefix + "signature")
     timestamp = _timestamp(stamp, prefix + "timestamp")
-    signatures: list[bytes] = []
+    hmacs: list[bytes] = []
+    signed: list[bytes] = []
     for entry in value.split():
         version, sep, text = entry.partition(",")
-        # Other versions (v1a: asymmetric ed25519) are not ours to check; skip them, and any
-        # entry that is not well formed, so that one bad entry cannot hide a good one.
-        raw = _b64_or_none(text) if sep and version == "v1" else None
-        if raw is not None:
-            signatures.append(raw)
-    if not signatures:
-        raise SignatureError("malformed_header", f"{prefix}signature has no v1,<base64> entry")
+        # Skip what the configured keys cannot check, and any entry that is not well formed, so
+        # that one bad entry cannot hide a good one.
+        raw = _b64decode(text) if sep and version in ("v1", "v1a") else None
+        if raw is not None and version == "v1" and len(raw) == _SHA256_BYTES and keys:
+            hmacs.append(raw)
+        elif raw is not None and version == "v1a" and len(raw) == 64 and public:
+            signed.append(raw)
+    if not hmacs and not signed:
+        wanted = " or ".join(v for v, present in (("v1,<base64>", keys), ("v1a,<base64>", public)) if present)
+        raise SignatureError("malformed_header", f"{prefix}signature has no {wanted} entry")
     payload = msg_id.encode() + b"." + stamp.encode() + b"." + body
-    if not _any_match([_hmac(key, payload) for key in keys], signatures):
+    matched = bool(hmacs) and _any_match([_hmac(key, payload) for key in keys], hmacs)
+    if not matched and signed:
+        from curves import ed25519_verify
+
+        matched = any([ed25519_verify(key, payload, sig) for key in public for sig in signed])
+    if not matched:
         raise _bad_signature(prefix + "signature")
     _fresh(timestamp, now, tol)
 
@@ -454,6 +491,7 @@ HMAC_DEFAULTS: Mapping[str, object] = {
     "signature_key": None,
     "timestamp_key": None,
     "timestamp_header": None,
+    "timestamp_field": None,
     "timestamp_unit": "seconds",
     "id_header": None,
     "algorithm": "sha256",
@@ -524,7 +562,8 @@ class HmacScheme:
                         'key-value': items split on `separator`, each key`key_value_separator`value:
                         signatures under signature_key (several allowed), the timestamp under
                         timestamp_key (Stripe's `t=..,v1=..`, Paddle's `ts=..;h1=..`).
-    timestamp_header    the header holding the signing time (or timestamp_key, not both).
+    timestamp_header    the header holding the signing time (or timestamp_key, or timestamp_field:
+                        a top-level field of the JSON body, signed with it; one of the three).
     timestamp_unit      'seconds' or 'milliseconds' since the epoch.
     id_header           the header holding the delivery id ({id}; also the delivery id).
     algorithm           'sha1', 'sha256' or 'sha512'; encoding 'hex' (either case) or 'base64'.
@@ -533,7 +572,7 @@ class HmacScheme:
     secret_encoding     how the secret becomes the key: its 'utf-8' bytes, or decoded 'base64' / 'hex'.
     """
 
-    __slots__ = ("settings", "parts", "digest_bytes", "headers", "id_headers")
+    __slots__ = ("settings", "parts", "digest_bytes", "headers", "id_headers", "signs_id")
 
     def __init__(self, config: Mapping[str, object]) -> None:
         unknown = sorted(set(config) - set(HMAC_DEFAULTS))
@@ -547,6 +586,9 @@ class HmacScheme:
         for name in ("timestamp_header", "id_header"):
             if settings[name] is not None:
                 _header_name(name, settings[name])
+        field = settings["timestamp_field"]
+        if field is not None and (not isinstance(field, str) or not field):
+            raise ValueError(f"timestamp_field must be the name of a top-level field of the JSON body, got {field!r}")
         for name in ("signature_prefix", "separator", "key_value_separator", "signed_payload"):
             if not isinstance(settings[name], str):
                 raise ValueError(f"{name} must be a string, got {settings[name]!r}")
@@ -567,10 +609,13 @@ class HmacScheme:
                 raise ValueError("key_value_separator must be a visible character (e.g. '=')")
         if layout != "single" and not settings["separator"].strip():
             raise ValueError(f"separator {settings['separator']!r} with signature_format={layout!r}: use a visible character (e.g. ',')")
-        if settings["timestamp_header"] is not None and settings["timestamp_key"] is not None:
-            raise ValueError("timestamp_header and timestamp_key are both set: the timestamp is in one place; drop one")
+        places = [name for name in ("timestamp_header", "timestamp_key", "timestamp_field") if settings[name] is not None]
+        if len(places) > 1:
+            raise ValueError(f"{' and '.join(places)} are {'both' if len(places) == 2 else 'all'} set: the timestamp is in one place; keep one")
         parts = _template(settings["signed_payload"])
         fields = {value for kind, value in parts if kind == "field"}
+        if "timestamp" in fields and settings["timestamp_field"] is not None:
+            raise ValueError("signed_payload uses {timestamp} with timestamp_field: a field of the body is signed as part of {body}; drop {timestamp}")
         timed = settings["timestamp_header"] is not None or settings["timestamp_key"] is not None
         if "body" not in fields:
             raise ValueError(f"signed_payload {settings['signed_payload']!r} lacks {{body}}: a signature that does not cover the body proves nothing about it")
@@ -582,6 +627,7 @@ class HmacScheme:
             raise ValueError("signed_payload uses {id} but id_header is unset: set the header that holds the delivery id")
         self.settings = settings
         self.parts = parts
+        self.signs_id = "id" in fields
         self.digest_bytes = _DIGEST_BYTES[settings["algorithm"]]
         named = [header, settings["timestamp_header"], settings["id_header"]]
         self.headers = tuple(dict.fromkeys(h for h in named if h is not None))
@@ -639,13 +685,16 @@ class HmacScheme:
         if s["timestamp_header"] is not None:
             stamp = _header(headers, str(s["timestamp_header"]))
         timestamp = None if stamp is None else _timestamp(stamp, f"the timestamp ({s['timestamp_header'] or name})")
-        delivery = None if s["id_header"] is None else _header(headers, str(s["id_header"]))
+        # The id header is read here only when it is signed; otherwise it only names the delivery.
+        delivery = _header(headers, str(s["id_header"])) if self.signs_id else None
         values = {"body": body, "timestamp": (stamp or "").encode(), "id": (delivery or "").encode(), "method": b"POST"}
         payload = b"".join(values[v] if kind == "field" else v.encode() for kind, v in self.parts)
         digest = getattr(hashlib, str(s["algorithm"]))
         expected = [hmac.new(self.key(secret), payload, digest).digest() for secret in secrets]
         if not _any_match(expected, received):
             raise _bad_signature(name)
+        if s["timestamp_field"] is not None:
+            timestamp = _body_timestamp(body, str(s["timestamp_field"]))
         if timestamp is not None:
             _fresh(timestamp / 1000 if s["timestamp_unit"] == "milliseconds" else timestamp, now, tol)
 
@@ -657,6 +706,23 @@ class HmacScheme:
         if s["signature_format"] == "list":
             return f"{s['signature_prefix']}{sig} entries separated by {s['separator']!r}"
         return f"{s['signature_prefix']}{sig}"
+
+
+def _body_timestamp(body: bytes, field: str) -> int:
+    """The integer (or digit string) at a top-level field of the JSON body: the signing time of
+    providers that put it there (Linear's webhookTimestamp), covered by the body's signature."""
+    import json
+
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise SignatureError("malformed_body", f"the body is not JSON, so it has no {field}") from None
+    value = document.get(field) if isinstance(document, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        return _timestamp(value, f"the body's {field}", "malformed_body")
+    raise SignatureError("malformed_body", f"the body has no integer {field}")
 
 
 def hmac_scheme(scheme: str, config: Mapping[str, object] | None = None) -> HmacScheme:
@@ -681,9 +747,116 @@ def _hex_or_none(text: str) -> bytes | None:
     return bytes.fromhex(text)
 
 
-# Providers whose scheme is a configuration of the generic one (see the README's table for
-# each one's documentation and test vector).
-PRESETS: Mapping[str, Mapping[str, object]] = {}
+# Providers whose scheme is a configuration of the generic one. Each is tested on a vector
+# published by the provider or made by its official SDK (tests/verifier/vectors/presets.json);
+# the README's table cites the documentation and the vector of each.
+PRESETS: Mapping[str, Mapping[str, object]] = {
+    # https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/
+    "bitbucket": {"signature_header": "X-Hub-Signature", "signature_prefix": "sha256=", "id_header": "X-Request-UUID"},
+    # https://commerce.coinbase.com/docs/api/#webhooks
+    "coinbase-commerce": {"signature_header": "X-CC-Webhook-Signature"},
+    # https://linear.app/developers/webhooks: the signing time is webhookTimestamp in the body.
+    "linear": {"signature_header": "Linear-Signature", "timestamp_field": "webhookTimestamp", "timestamp_unit": "milliseconds"},
+    # https://developer.paddle.com/webhooks/signature-verification (Paddle Billing)
+    "paddle": {
+        "signature_header": "Paddle-Signature",
+        "signature_format": "key-value",
+        "separator": ";",
+        "timestamp_key": "ts",
+        "signature_key": "h1",
+        "signed_payload": "{timestamp}:{body}",
+    },
+    # https://developer.pagerduty.com/docs/webhooks/webhook-signatures/ (v3 webhooks)
+    "pagerduty": {
+        "signature_header": "X-PagerDuty-Signature",
+        "signature_format": "list",
+        "signature_prefix": "v1=",
+        "id_header": "X-Webhook-Id",
+    },
+    # https://razorpay.com/docs/webhooks/validate-test/
+    "razorpay": {"signature_header": "X-Razorpay-Signature", "id_header": "X-Razorpay-Event-Id"},
+    # https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks (the secret as entered,
+    # HTML entities decoded; the ping sent when a webhook is saved is unsigned)
+    "woocommerce": {"signature_header": "X-WC-Webhook-Signature", "encoding": "base64", "id_header": "X-WC-Webhook-Delivery-ID"},
+    # https://workos.com/docs/events/data-syncing/webhooks (t in milliseconds)
+    "workos": {
+        "signature_header": "WorkOS-Signature",
+        "signature_format": "key-value",
+        "timestamp_key": "t",
+        "signature_key": "v1",
+        "timestamp_unit": "milliseconds",
+        "signed_payload": "{timestamp}.{body}",
+    },
+    # https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events
+    "zoom": {
+        "signature_header": "x-zm-signature",
+        "signature_prefix": "v0=",
+        "timestamp_header": "x-zm-request-timestamp",
+        "signed_payload": "v0:{timestamp}:{body}",
+    },
+}
+# Providers that send an existing scheme under their own name: Clerk and Resend deliver through
+# Svix (Standard Webhooks); Postmark authenticates with HTTP Basic credentials in the URL.
+ALIASES: Mapping[str, str] = {"clerk": "standard-webhooks", "resend": "standard-webhooks", "postmark": "basic"}
+
+
+def _gitlab(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
+    # GitLab's secret token is sent as it is, not a signature: it proves the sender knows the
+    # token, not that the body is unchanged (GitLab's signing tokens are standard-webhooks).
+    token = _header(headers, "X-Gitlab-Token")
+    expected = [hashlib.sha256(s.encode()).digest() for s in secrets]
+    if not _any_match(expected, [hashlib.sha256(token.encode()).digest()]):
+        raise _bad_signature("X-Gitlab-Token")
+
+
+# --- asymmetric schemes (the configured "secret" is the provider's public key) -------------
+
+
+def _ed25519_key(secret: str, what: str) -> bytes:
+    raw = _hex_or_none(secret.strip())
+    if raw is None or len(raw) != 32:
+        raise ValueError(f"a {what} public key must be 64 hex digits (the application's public key)")
+    return raw
+
+
+def _discord(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
+    from curves import ed25519_verify
+
+    keys = [_ed25519_key(s, "discord") for s in secrets]
+    signature = _hex_or_none(_header(headers, "X-Signature-Ed25519"))
+    stamp = _header(headers, "X-Signature-Timestamp")
+    if signature is None or len(signature) != 64:
+        raise SignatureError("malformed_header", "X-Signature-Ed25519 is not 128 hex digits")
+    timestamp = _timestamp(stamp, "X-Signature-Timestamp")
+    message = stamp.encode() + body
+    if not any([ed25519_verify(key, message, signature) for key in keys]):
+        raise _bad_signature("X-Signature-Ed25519")
+    _fresh(timestamp, now, tol)
+
+
+def _p256_key(secret: str) -> bytes:
+    from curves import p256_public_key
+
+    raw = _b64decode("".join(secret.split()))
+    if raw is None or p256_public_key(raw) is None:
+        raise ValueError("a sendgrid verification key must be the base64 of a P-256 public key (as SendGrid shows it)")
+    return raw
+
+
+def _sendgrid(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
+    from curves import p256_signature, p256_verify
+
+    keys = [_p256_key(s) for s in secrets]
+    name = "X-Twilio-Email-Event-Webhook-Signature"
+    signature = _b64decode(_header(headers, name))
+    stamp = _header(headers, "X-Twilio-Email-Event-Webhook-Timestamp")
+    if signature is None or p256_signature(signature) is None:
+        raise SignatureError("malformed_header", f"{name} is not the base64 of a DER ECDSA signature")
+    timestamp = _timestamp(stamp, "X-Twilio-Email-Event-Webhook-Timestamp")
+    message = stamp.encode() + body
+    if not any([p256_verify(key, message, signature) for key in keys]):
+        raise _bad_signature(name)
+    _fresh(timestamp, now, tol)
 
 
 _CHECKS = {
@@ -694,8 +867,20 @@ _CHECKS = {
     "slack": _slack,
     "mailgun": _mailgun,
     "basic": _basic,
+    "discord": _discord,
+    "sendgrid": _sendgrid,
+    "gitlab": _gitlab,
 }
 
-SCHEMES = (*SCHEMES, *PRESETS, GENERIC)
-SCHEME_HEADERS = {**SCHEME_HEADERS, **{name: HmacScheme(config).headers for name, config in PRESETS.items()}}
-DELIVERY_ID_HEADERS = {**DELIVERY_ID_HEADERS, **{name: HmacScheme(config).id_headers for name, config in PRESETS.items()}}
+_CHECKS.update({alias: _CHECKS[scheme] for alias, scheme in ALIASES.items()})
+SCHEMES = (*SCHEMES, *ALIASES, *PRESETS, GENERIC)
+SCHEME_HEADERS = {
+    **SCHEME_HEADERS,
+    **{alias: SCHEME_HEADERS[scheme] for alias, scheme in ALIASES.items()},
+    **{name: HmacScheme(config).headers for name, config in PRESETS.items()},
+}
+DELIVERY_ID_HEADERS = {
+    **DELIVERY_ID_HEADERS,
+    **{alias: DELIVERY_ID_HEADERS[scheme] for alias, scheme in ALIASES.items()},
+    **{name: HmacScheme(config).id_headers for name, config in PRESETS.items()},
+}

@@ -93,7 +93,7 @@ def test_ingest_only_source_has_no_scheme_headers() -> None:
 @pytest.mark.parametrize(
     ("processing", "source", "expected"),
     [
-        ({"scheme": "gitlab", "process": {"function_arn": ARN}}, {}, "scheme 'gitlab' is not one the verifier implements"),
+        ({"scheme": "nonesuch", "process": {"function_arn": ARN}}, {}, "scheme 'nonesuch' is not one the verifier implements"),
         ({"scheme": "github"}, {}, "processing.process: Field required"),
         (
             {"scheme": "github", "process": {"function_arn": ARN, "states": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}},
