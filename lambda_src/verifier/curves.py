@@ -19,10 +19,12 @@ __all__ = ["ed25519_verify", "p256_verify", "p256_public_key"]
 
 # --- Ed25519 (RFC 8032, section 5.1) ------------------------------------------------------
 
+# Constants as literals: computing them (modular inverses and roots) would cost milliseconds
+# of every cold start. tests/verifier/test_curves.py derives each from its definition.
 _P = 2**255 - 19
 _L = 2**252 + 27742317777372353535851937790883648493
-_D = -121665 * pow(121666, _P - 2, _P) % _P
-_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+_D = 0x52036CEE2B6FFE738CC740797779E89800700A4D4141D8AB75EB4DCA135978A3  # -121665/121666 mod p
+_SQRT_M1 = 0x2B8324804FC1DF0B2B4D00993DFBD7A72F431806AD2FE478C4EE1B274A0EA0B0  # 2^((p-1)/4) mod p
 
 _Point = tuple[int, int, int, int]  # extended coordinates (X, Y, Z, T), x = X/Z, y = Y/Z, xy = T/Z
 
@@ -77,9 +79,9 @@ def _decode(data: bytes) -> _Point | None:
     return None if x is None else (x, y, 1, x * y % _P)
 
 
-_BY = 4 * pow(5, _P - 2, _P) % _P
-_BX = _recover_x(_BY, 0)
-assert _BX is not None
+# The base point B: y = 4/5 mod p, x the even root.
+_BY = 0x6666666666666666666666666666666666666666666666666666666666666658
+_BX = 0x216936D3CD6E53FEC0A4E231FDD6DC5C692CC7609525A7B2C9562D608F25D51A
 _BASE: _Point = (_BX, _BY, 1, _BX * _BY % _P)
 
 

@@ -186,3 +186,11 @@ def test_a_changed_timestamp_is_a_bad_signature_and_a_late_one_expired(case: dic
     assert reason(case, now=signed_at + TOLERANCE) is None
     assert reason(case, now=signed_at + TOLERANCE + 1) == "timestamp_expired"
     assert reason(case, now=signed_at - TOLERANCE - 1) == "timestamp_in_future"
+
+
+def test_the_readme_table_lists_exactly_the_schemes() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Signature schemes", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] and {row.split("`")[1] for row in rows} == set(signatures.SCHEMES)
+    assert len(rows) == len(signatures.SCHEMES)
