@@ -73,6 +73,7 @@ def send_message_spec(source: WebhookSource) -> vtl.SendMessageSpec:
         group_id_path=source.group_id_field,
         group_id_fallback=source.group_id_fallback,
         dedup_id_headers=source.delivery_headers if source.fifo else (),
+        url=source.processing is not None and source.processing.signs_url,
     )
 
 

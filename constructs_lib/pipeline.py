@@ -47,6 +47,8 @@ def verifier_environment(source: WebhookSource, secret_arn: str) -> dict[str, st
     if processing.signature is not None:
         # Compact and key-sorted: the same settings always make the same environment.
         environment["WEBHOOK_HMAC"] = json.dumps(processing.signature.settings(), sort_keys=True, separators=(",", ":"))
+    if processing.signed_url is not None:
+        environment["WEBHOOK_SIGNED_URL"] = processing.signed_url
     # The scheme's own delivery headers the verifier knows; only the prop needs saying.
     if source.delivery_id_header:
         environment["WEBHOOK_DELIVERY_ID_HEADER"] = source.delivery_id_header

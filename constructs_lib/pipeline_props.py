@@ -17,7 +17,7 @@ from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UN
 from .policies import check_statements
 from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
-from .verifier_schemes import GENERIC_SCHEME, check_hmac, default_delivery_id_headers, scheme_headers, schemes
+from .verifier_schemes import GENERIC_SCHEME, check_hmac, default_delivery_id_headers, scheme_headers, schemes, url_schemes
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
 __all__ = [
@@ -189,6 +189,12 @@ class Processing(FrozenProps):
     signature: HmacSignature | None = Field(
         default=None, description="the HMAC signature's description, with scheme='hmac' only; None"
     )
+    signed_url: str | None = Field(
+        default=None,
+        description="for schemes that sign the URL (twilio, hubspot, square, {url}): the https URL the "
+        "provider is configured to call, when it is not what API Gateway sees (a proxy or CDN in front, "
+        "a query string the API cannot rebuild byte for byte); None = rebuilt from each request",
+    )
     process: ProcessStep = Field(
         description="the step that handles verified deliveries: ProcessCode(code_dir=...) (a "
         "Python Lambda the stack builds), ProcessFunction(function_arn=...) (an existing Lambda) "
@@ -291,7 +297,19 @@ class Processing(FrozenProps):
                 f"signature is set but scheme={self.scheme!r}: a named scheme has its own; "
                 f"set scheme={GENERIC_SCHEME!r} to use yours, or drop signature"
             )
+        if self.signed_url is not None and not self.signs_url:
+            raise ValueError(
+                f"signed_url is set but scheme={self.scheme!r} does not sign the URL: drop signed_url "
+                "(it is for twilio, hubspot, square and signatures whose signed_payload holds {url})"
+            )
         return self
+
+    @field_validator("signed_url")
+    @classmethod
+    def _signed_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_token(value) and (not value.startswith("https://") or len(value) < 12 or " " in value):
+            raise ValueError(f"signed_url {value!r} is not an https URL: give it as the provider shows it, e.g. 'https://hooks.example.com/webhooks/twilio'")
+        return value
 
     @property
     def signed_headers(self) -> tuple[str, ...]:
@@ -299,6 +317,13 @@ class Processing(FrozenProps):
         if self.signature is not None:
             return check_hmac(self.signature.settings())[0]
         return scheme_headers(self.scheme)
+
+    @property
+    def signs_url(self) -> bool:
+        """Whether the scheme signs the URL the provider called (the API then forwards it)."""
+        if self.signature is not None:
+            return check_hmac(self.signature.settings())[2]
+        return self.scheme in url_schemes()
 
     @property
     def scheme_delivery_headers(self) -> tuple[str, ...]:

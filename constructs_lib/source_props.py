@@ -181,6 +181,7 @@ class WebhookSource(FrozenProps):
     @property
     def max_forwarded_headers(self) -> int:
         reserved = RECEIVED_AT_ATTRIBUTES + (REJECTED_REASON_ATTRIBUTES if self.processing else 0)
+        reserved += 1 if self.processing is not None and self.processing.signs_url else 0  # the URL
         return SQS_MAX_MESSAGE_ATTRIBUTES - reserved
 
     @property

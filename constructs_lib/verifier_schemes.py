@@ -27,6 +27,8 @@ __all__ = [
     "scheme_headers",
     "default_delivery_id_headers",
     "received_at_attribute",
+    "url_attribute",
+    "url_schemes",
     "rejected_reason_attribute",
 ]
 
@@ -84,6 +86,16 @@ def received_at_attribute() -> str:
     return str(_signatures().RECEIVED_AT_ATTRIBUTE)
 
 
+def url_attribute() -> str:
+    """The message attribute carrying the URL the provider called."""
+    return str(_signatures().URL_ATTRIBUTE)
+
+
+def url_schemes() -> tuple[str, ...]:
+    """The named schemes that sign the URL."""
+    return tuple(_signatures().URL_SCHEMES)
+
+
 def rejected_reason_attribute() -> str:
     """The message attribute carrying why a kept delivery was rejected."""
     return str(_signatures().REJECTED_REASON_ATTRIBUTE)
@@ -93,8 +105,9 @@ def rejected_reason_attribute() -> str:
 GENERIC_SCHEME: str = _signatures().GENERIC
 
 
-def check_hmac(settings: Mapping[str, object]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(headers to forward, delivery-id headers) of the generic scheme with these settings;
-    ValueError naming the setting and the fix when the verifier would refuse them."""
+def check_hmac(settings: Mapping[str, object]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(headers to forward, delivery-id headers, whether the URL is signed) of the generic
+    scheme with these settings; ValueError naming the setting and the fix when the verifier
+    would refuse them."""
     scheme = _signatures().HmacScheme(settings)
-    return tuple(scheme.headers), tuple(scheme.id_headers)
+    return tuple(scheme.headers), tuple(scheme.id_headers), bool(scheme.signs_url)

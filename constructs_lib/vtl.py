@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .verifier_schemes import received_at_attribute
+from .verifier_schemes import received_at_attribute, url_attribute
 
 __all__ = [
     "SendMessageSpec",
@@ -70,6 +70,7 @@ __all__ = [
 # The attribute carrying when API Gateway received the request, named where the verifier
 # that reads it names it.
 RECEIVED_AT_ATTRIBUTE = received_at_attribute()
+URL_ATTRIBUTE = url_attribute()
 # An SQS action that does not exist: what the template asks for when the body is empty.
 EMPTY_BODY_ACTION = "WebhookBodyIsEmpty"
 # SQS: MessageGroupId and MessageDeduplicationId are 1-128 characters.
@@ -86,6 +87,8 @@ class SendMessageSpec:
     group_id_fallback: str = "default"
     # Headers naming the delivery; the first one present deduplicates (FIFO only).
     dedup_id_headers: tuple[str, ...] = ()
+    # Add the URL the provider called (URL_ATTRIBUTE), for schemes that sign it.
+    url: bool = False
 
 
 def _vtl_string(value: str) -> str:
@@ -150,6 +153,19 @@ def send_message_template(spec: SendMessageSpec) -> str:
         "&MessageAttribute.${i}.Value.DataType=Number"
         "&MessageAttribute.${i}.Value.StringValue=$context.requestTimeEpoch"
     )
+    if spec.url:
+        # https, the host and the path as called ($context.path: /<stage>/... on the execute-api
+        # host, /<base path>/... on a custom domain), then the query string's parameters,
+        # re-encoded, in the order the map gives them.
+        message.append(
+            '#set($u = "https://$context.domainName$context.path")#set($q = "")#set($qs = $input.params().querystring)'
+            '#foreach($k in $qs.keySet())#set($q = "$q&$util.urlEncode($k)=$util.urlEncode($qs.get($k))")#end'
+            '#if($q != "")#set($u = "$u?$q.substring(1)")#end'
+            "#set($i = $i + 1)"
+            f"&MessageAttribute.${{i}}.Name={URL_ATTRIBUTE}"
+            "&MessageAttribute.${i}.Value.DataType=String"
+            "&MessageAttribute.${i}.Value.StringValue=$util.urlEncode($u)"
+        )
     if spec.fifo:
         assert spec.group_id_path is not None
         # `#set` with a null right-hand side leaves the variable as it was, so $g starts empty.

@@ -41,6 +41,9 @@ Environment:
     WEBHOOK_SECRET_JSON_KEY      the key read when the secret is a JSON object; default "secret".
     WEBHOOK_HMAC                 with WEBHOOK_SCHEME=hmac only: the generic scheme's settings,
                                  a JSON object (signatures.HmacScheme).
+    WEBHOOK_SIGNED_URL           for schemes that sign the URL: the URL the provider is
+                                 configured with, instead of the one the API reconstructs
+                                 (signatures.URL_ATTRIBUTE); default unset.
 
 The secret's SecretString is one of:
 - the secret itself;
@@ -136,7 +139,16 @@ class Record:
 class Config:
     """The function's settings, read from its environment."""
 
-    __slots__ = ("scheme", "secret_arn", "tolerance_s", "delivery_id_header", "secret_cache_s", "secret_json_key", "hmac")
+    __slots__ = (
+        "scheme",
+        "secret_arn",
+        "tolerance_s",
+        "delivery_id_header",
+        "secret_cache_s",
+        "secret_json_key",
+        "hmac",
+        "signed_url",
+    )
 
     def __init__(
         self,
@@ -147,6 +159,7 @@ class Config:
         secret_cache_s: int = DEFAULT_SECRET_CACHE_SECONDS,
         secret_json_key: str = DEFAULT_SECRET_JSON_KEY,
         hmac: Mapping[str, object] | None = None,
+        signed_url: str | None = None,
     ) -> None:
         if scheme not in signatures.SCHEMES:
             raise ValueError(f"WEBHOOK_SCHEME={scheme!r} is not a scheme: use one of {', '.join(signatures.SCHEMES)}")
@@ -156,7 +169,10 @@ class Config:
             raise ValueError(f"WEBHOOK_HMAC is set exactly when WEBHOOK_SCHEME={signatures.GENERIC!r}")
         if hmac is not None:
             signatures.HmacScheme(hmac)  # a bad configuration fails here, before any verdict
+        if signed_url is not None and not signed_url.startswith("https://"):
+            raise ValueError(f"WEBHOOK_SIGNED_URL={signed_url!r} is not an https:// URL")
         self.hmac = hmac
+        self.signed_url = signed_url
         self.scheme = scheme
         self.secret_arn = secret_arn
         self.tolerance_s = tolerance_s
@@ -174,6 +190,7 @@ class Config:
             secret_cache_s=_seconds(env, "WEBHOOK_SECRET_CACHE_SECONDS", DEFAULT_SECRET_CACHE_SECONDS),
             secret_json_key=env.get("WEBHOOK_SECRET_JSON_KEY", "").strip() or DEFAULT_SECRET_JSON_KEY,
             hmac=_settings(env, "WEBHOOK_HMAC"),
+            signed_url=env.get("WEBHOOK_SIGNED_URL", "").strip() or None,
         )
 
     def key(self) -> tuple[object, ...]:
@@ -230,9 +247,10 @@ def parse_record(event: object) -> Record:
         if name == signatures.RECEIVED_AT_ATTRIBUTE:
             if kind.startswith("Number") and value.isascii() and value.isdigit():
                 received_at = int(value) / 1000.0
-        elif kind == "String" and "." not in name:
+        elif kind == "String" and ("." not in name or name == signatures.URL_ATTRIBUTE):
             # Forwarded headers are String attributes under the header's name; names with a
-            # '.' are ours (signatures.RECEIVED_AT_ATTRIBUTE), never a request's.
+            # '.' are ours (signatures.RECEIVED_AT_ATTRIBUTE), never a request's. The URL the
+            # provider called travels beside them, for the schemes that sign it.
             headers[name] = value
     system = event.get("attributes")
     system = system if isinstance(system, dict) else {}
@@ -433,6 +451,9 @@ def verdict(record: Record, config: Config, cache: SecretCache, now: float | Non
 def _verify(
     config: Config, secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float | None
 ) -> None:
+    if config.signed_url is not None:
+        # The URL the provider is configured with, when it is not what API Gateway saw (a proxy).
+        headers = {**headers, signatures.URL_ATTRIBUTE: config.signed_url}
     signatures.verify(config.scheme, secrets, headers, body, now=now, tolerance_s=config.tolerance_s, config=config.hmac)
 
 

@@ -78,6 +78,7 @@ SCHEMES: tuple[str, ...] = (
     "discord",
     "sendgrid",
     "gitlab",
+    "twilio",
 )
 
 # Exactly the request headers each scheme reads. SQS takes at most 10 message attributes per
@@ -101,6 +102,7 @@ SCHEME_HEADERS: Mapping[str, tuple[str, ...]] = {
     "discord": ("X-Signature-Ed25519", "X-Signature-Timestamp"),
     "sendgrid": ("X-Twilio-Email-Event-Webhook-Signature", "X-Twilio-Email-Event-Webhook-Timestamp"),
     "gitlab": ("X-Gitlab-Token",),
+    "twilio": ("X-Twilio-Signature",),
 }
 
 # The headers naming one delivery, stable across the provider's retries: what a FIFO queue
@@ -119,6 +121,8 @@ DELIVERY_ID_HEADERS: Mapping[str, tuple[str, ...]] = {
     "sendgrid": (),
     # Unique per event, the same on every retry (GitLab 17.4 and later).
     "gitlab": ("Idempotency-Key",),
+    # Twilio's I-Twilio-Idempotency-Token is the same on every retry of one request.
+    "twilio": ("I-Twilio-Idempotency-Token",),
 }
 
 # Message attributes the API and the workflow add beside the forwarded headers. Their names
@@ -130,6 +134,10 @@ DELIVERY_ID_HEADERS: Mapping[str, tuple[str, ...]] = {
 RECEIVED_AT_ATTRIBUTE = "webhook.received_at"
 # Why the verifier rejected a delivery, on its copy in the rejected queue.
 REJECTED_REASON_ATTRIBUTE = "webhook.rejected_reason"
+# The URL the provider called, `https://$context.domainName$context.path`, for schemes that sign
+# it (Twilio, HubSpot v3, Square, or {url} in a described signature). The verifier finds it
+# among the headers under this name (a String attribute whose '.' no header name may hold).
+URL_ATTRIBUTE = "webhook.url"
 
 REASONS: tuple[str, ...] = (
     "missing_header",
@@ -506,7 +514,7 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
     "encoding": ("hex", "base64"),
     "secret_encoding": ("utf-8", "base64", "hex"),
 }
-_PLACEHOLDERS = ("body", "timestamp", "id", "method")
+_PLACEHOLDERS = ("body", "timestamp", "id", "method", "url")
 # As the props take header names (source_props._HEADER): API Gateway forwards them as SQS
 # attribute names, so letters, digits and '-', starting with a letter or digit.
 _HEADER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -568,11 +576,12 @@ class HmacScheme:
     id_header           the header holding the delivery id ({id}; also the delivery id).
     algorithm           'sha1', 'sha256' or 'sha512'; encoding 'hex' (either case) or 'base64'.
     signed_payload      what is signed: literal text and {body}, {timestamp} (as sent), {id},
-                        {method} ('POST'); it must cover {body}, and {timestamp} when there is one.
+                        {method} ('POST'), {url} (the URL the provider called, URL_ATTRIBUTE);
+                        it must cover {body}, and {timestamp} when there is one.
     secret_encoding     how the secret becomes the key: its 'utf-8' bytes, or decoded 'base64' / 'hex'.
     """
 
-    __slots__ = ("settings", "parts", "digest_bytes", "headers", "id_headers", "signs_id")
+    __slots__ = ("settings", "parts", "digest_bytes", "headers", "id_headers", "signs_id", "signs_url")
 
     def __init__(self, config: Mapping[str, object]) -> None:
         unknown = sorted(set(config) - set(HMAC_DEFAULTS))
@@ -628,6 +637,7 @@ class HmacScheme:
         self.settings = settings
         self.parts = parts
         self.signs_id = "id" in fields
+        self.signs_url = "url" in fields
         self.digest_bytes = _DIGEST_BYTES[settings["algorithm"]]
         named = [header, settings["timestamp_header"], settings["id_header"]]
         self.headers = tuple(dict.fromkeys(h for h in named if h is not None))
@@ -687,7 +697,14 @@ class HmacScheme:
         timestamp = None if stamp is None else _timestamp(stamp, f"the timestamp ({s['timestamp_header'] or name})")
         # The id header is read here only when it is signed; otherwise it only names the delivery.
         delivery = _header(headers, str(s["id_header"])) if self.signs_id else None
-        values = {"body": body, "timestamp": (stamp or "").encode(), "id": (delivery or "").encode(), "method": b"POST"}
+        url = _url(headers) if self.signs_url else ""
+        values = {
+            "body": body,
+            "timestamp": (stamp or "").encode(),
+            "id": (delivery or "").encode(),
+            "method": b"POST",
+            "url": url.encode(),
+        }
         payload = b"".join(values[v] if kind == "field" else v.encode() for kind, v in self.parts)
         digest = getattr(hashlib, str(s["algorithm"]))
         expected = [hmac.new(self.key(secret), payload, digest).digest() for secret in secrets]
@@ -706,6 +723,14 @@ class HmacScheme:
         if s["signature_format"] == "list":
             return f"{s['signature_prefix']}{sig} entries separated by {s['separator']!r}"
         return f"{s['signature_prefix']}{sig}"
+
+
+def _url(headers: Mapping[str, str]) -> str:
+    url = headers.get(URL_ATTRIBUTE, "").strip()
+    if not url:
+        # The API adds it for every scheme that signs the URL; without it nothing could verify.
+        raise SignatureError("missing_header", f"the request's URL ({URL_ATTRIBUTE}) is missing")
+    return url
 
 
 def _body_timestamp(body: bytes, field: str) -> int:
@@ -766,6 +791,17 @@ PRESETS: Mapping[str, Mapping[str, object]] = {
         "signature_key": "h1",
         "signed_payload": "{timestamp}:{body}",
     },
+    # https://developers.hubspot.com/docs/api/webhooks/validating-requests (v3: the method, the
+    # full URL, the body and the timestamp in milliseconds, base64)
+    "hubspot": {
+        "signature_header": "X-HubSpot-Signature-v3",
+        "encoding": "base64",
+        "timestamp_header": "X-HubSpot-Request-Timestamp",
+        "timestamp_unit": "milliseconds",
+        "signed_payload": "{method}{url}{body}{timestamp}",
+    },
+    # https://developer.squareup.com/docs/webhooks/step3validate (the notification URL, then the body)
+    "square": {"signature_header": "x-square-hmacsha256-signature", "encoding": "base64", "signed_payload": "{url}{body}"},
     # https://developer.pagerduty.com/docs/webhooks/webhook-signatures/ (v3 webhooks)
     "pagerduty": {
         "signature_header": "X-PagerDuty-Signature",
@@ -807,6 +843,39 @@ def _gitlab(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, n
     expected = [hashlib.sha256(s.encode()).digest() for s in secrets]
     if not _any_match(expected, [hashlib.sha256(token.encode()).digest()]):
         raise _bad_signature("X-Gitlab-Token")
+
+
+def _twilio(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
+    # https://www.twilio.com/docs/usage/webhooks/webhooks-security: base64 HMAC-SHA1, keyed by
+    # the Auth Token, of the URL followed by each POST parameter's name and value, sorted by
+    # name (a repeated name: its values sorted). A JSON body is signed through the URL's
+    # bodySHA256 parameter instead, which must be the body's SHA-256.
+    from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+    received = _b64decode(_header(headers, "X-Twilio-Signature"))
+    if received is None or len(received) != 20:
+        raise SignatureError("malformed_header", "X-Twilio-Signature is not the base64 of an HMAC-SHA1")
+    url = _url(headers)
+    parts = urlsplit(url)
+    body_hash = parse_qs(parts.query).get("bodySHA256")
+    if body_hash:
+        params = ""
+    else:
+        try:
+            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+        except (UnicodeDecodeError, ValueError):
+            raise SignatureError("malformed_body", "the body is not form-encoded parameters") from None
+        # Sorted by name, then value; a repeated identical pair counts once (as Twilio's SDKs).
+        params = "".join(name + value for name, value in sorted(dict.fromkeys(fields)))
+    # Twilio signs the URL as configured, which may name the default port: its SDKs accept both.
+    urls = [url]
+    if parts.port is None and parts.scheme == "https":
+        urls.append(parts._replace(netloc=parts.netloc + ":443").geturl())
+    expected = [hmac.new(s.encode(), (u + params).encode(), hashlib.sha1).digest() for s in secrets for u in urls]
+    if not _any_match(expected, [received]):
+        raise _bad_signature("X-Twilio-Signature")
+    if body_hash and not hmac.compare_digest(hashlib.sha256(body).hexdigest(), body_hash[0].lower()):
+        raise SignatureError("bad_signature", "the body's SHA-256 differs from the signed URL's bodySHA256")
 
 
 # --- asymmetric schemes (the configured "secret" is the provider's public key) -------------
@@ -870,9 +939,12 @@ _CHECKS = {
     "discord": _discord,
     "sendgrid": _sendgrid,
     "gitlab": _gitlab,
+    "twilio": _twilio,
 }
 
 _CHECKS.update({alias: _CHECKS[scheme] for alias, scheme in ALIASES.items()})
+# The named schemes that sign the URL: the API must add URL_ATTRIBUTE for them.
+URL_SCHEMES: tuple[str, ...] = ("twilio", *(name for name, config in PRESETS.items() if HmacScheme(config).signs_url))
 SCHEMES = (*SCHEMES, *ALIASES, *PRESETS, GENERIC)
 SCHEME_HEADERS = {
     **SCHEME_HEADERS,

@@ -223,3 +223,49 @@ def test_an_empty_body_is_never_sent_to_sqs(body: str) -> None:
     for template in (STANDARD, FIFO, GITHUB):
         assert fields_of(template, body) == {"Action": [vtl.EMPTY_BODY_ACTION]}
     assert fields_of(STANDARD, "{ }")["MessageBody"] == ["{ }"]
+
+
+# --- the URL the provider called, for schemes that sign it ---------------------------------
+
+URL_TEMPLATE = vtl.send_message_template(vtl.SendMessageSpec(attribute_headers=("x-square-hmacsha256-signature",), url=True))
+# $context.domainName and $context.path as AWS documents them for a call to the execute-api
+# host ("https://{restapi_id}.execute-api.{region}.amazonaws.com/{stage}/root/child" has the
+# path "/{stage}/root/child") and to a custom domain (its name, the base path as called).
+EXECUTE_API = {"domainName": "abc123defg.execute-api.eu-west-1.amazonaws.com", "path": "/v1/webhooks/square"}
+CUSTOM_DOMAIN = {"domainName": "hooks.example.com", "path": "/payments/webhooks/square"}
+
+
+@pytest.mark.parametrize(
+    ("context", "query", "called"),
+    [
+        (EXECUTE_API, None, "https://abc123defg.execute-api.eu-west-1.amazonaws.com/v1/webhooks/square"),
+        (CUSTOM_DOMAIN, None, "https://hooks.example.com/payments/webhooks/square"),
+        (CUSTOM_DOMAIN, {"tenant": "acme-1"}, "https://hooks.example.com/payments/webhooks/square?tenant=acme-1"),
+    ],
+)
+def test_the_url_attribute_is_the_url_the_provider_called(context: dict, query: dict | None, called: str) -> None:
+    """Square signs the notification URL followed by the body: a request it signed for the URL it
+    called verifies with what the template rebuilt (decoded as SQS decodes the form)."""
+    import base64
+    import hashlib
+    import hmac
+
+    from verifier.verifier_modules import signatures
+
+    body = '{"merchant_id":"M1","type":"payment.updated"}'
+    signature = base64.b64encode(hmac.new(b"square-key", (called + body).encode(), hashlib.sha256).digest()).decode()
+    fields = form(velocity.render(URL_TEMPLATE, body=body, headers={"X-Square-HmacSha256-Signature": signature},
+                                  query=query, context=context, strict=False))
+    found = attributes(fields)
+    assert found[vtl.URL_ATTRIBUTE] == ("String", called)
+    headers = {name: value for name, (_, value) in found.items()}
+    signatures.verify("square", "square-key", headers, body.encode(), now=0)
+
+
+def test_the_url_is_added_only_for_schemes_that_sign_it_and_query_values_come_back_re_encoded() -> None:
+    fields = form(velocity.render(STANDARD, body='{"a":1}', context=EXECUTE_API, strict=False))
+    assert vtl.URL_ATTRIBUTE not in attributes(fields)
+    # API Gateway hands templates decoded parameters; $util.urlEncode writes a space as '+',
+    # whatever the provider sent: why README says to rely only on plain parameters.
+    fields = form(velocity.render(URL_TEMPLATE, body='{"a":1}', query={"t": "a b"}, context=EXECUTE_API, strict=False))
+    assert attributes(fields)[vtl.URL_ATTRIBUTE][1].endswith("/v1/webhooks/square?t=a+b")

@@ -51,6 +51,7 @@ if __name__ == "__main__":
 
 from constructs_lib import (
     Alarms,
+    HmacSignature,
     ProcessCode,
     Processing,
     ProcessFunction,
@@ -75,6 +76,7 @@ QUEUE_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/11111111-2222-3333-4444-55
 LOG_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/66666666-7777-8888-9999-000000000000"
 SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:hooks/stripe-AbCdEf"
 SECRET_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+SIGNED_URL = "https://hooks.example.com/acme/webhooks/events"
 PROCESS_FUNCTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:orders-process"
 TABLE_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/deliveries"
 TOPIC_ARNS = (f"arn:aws:sns:eu-west-1:{ACCOUNT}:ops-alerts", f"arn:aws:sns:eu-west-1:{ACCOUNT}:on-call")
@@ -255,6 +257,29 @@ CASES: tuple[Case, ...] = (
         _props(
             "process-states",
             _source(processing=_processing(process=ProcessStates(states=PROCESS_STATES, policy_statements=(PROCESS_POLICY_STATEMENT,)))),
+        ),
+    ),
+    Case(
+        "hmac-signature",
+        "Processing.signature (the generic scheme, signing the URL), Processing.signed_url",
+        _props(
+            "hmac-signature",
+            _source(
+                processing=_processing(
+                    scheme="hmac",
+                    signature=HmacSignature(
+                        signature_header="X-Acme-Signature",
+                        signature_format="key-value",
+                        timestamp_key="t",
+                        signature_key="v1",
+                        id_header="X-Acme-Delivery",
+                        signed_payload="{timestamp}.{url}.{body}",
+                        algorithm="sha512",
+                        encoding="base64",
+                    ),
+                    signed_url=SIGNED_URL,
+                ),
+            ),
         ),
     ),
     Case(

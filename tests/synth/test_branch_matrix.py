@@ -720,3 +720,26 @@ def test_a_secret_key_without_an_existing_secret_encrypts_the_created_secret() -
     grants = {s["Sid"]: s for s in verifier_policy["Statement"]}
     assert grants["ReadSigningSecret"]["Resource"] == ref("aws_secretsmanager_secret", secret_id, "arn")
     assert any(s["Resource"] == bm.SECRET_KEY_ARN and "kms:Decrypt" in s["Action"] for s in verifier_policy["Statement"])
+
+
+def test_a_described_signature_reaches_the_verifier_and_the_api_forwards_what_it_reads(matrix: Matrix) -> None:
+    doc = matrix.case("hmac-signature")
+    (verifier,) = [f for f in resources(doc, "aws_lambda_function").values() if f["function_name"].endswith("-verify")]
+    environment = verifier["environment"]["variables"]
+    assert environment["WEBHOOK_SCHEME"] == "hmac"
+    assert environment["WEBHOOK_SIGNED_URL"] == bm.SIGNED_URL
+    assert json.loads(environment["WEBHOOK_HMAC"]) == {
+        "signature_header": "X-Acme-Signature",
+        "signature_format": "key-value",
+        "timestamp_key": "t",
+        "signature_key": "v1",
+        "id_header": "X-Acme-Delivery",
+        "signed_payload": "{timestamp}.{url}.{body}",
+        "algorithm": "sha512",
+        "encoding": "base64",
+    }
+    (api,) = resources(doc, "aws_api_gateway_rest_api").values()
+    template = json.dumps(api["body"])
+    # The signature's and the delivery id's headers, and the URL the provider called.
+    for name in ("X-Acme-Signature", "X-Acme-Delivery", "Name=webhook.url"):
+        assert name in template, name

@@ -225,7 +225,7 @@ def test_lambda_zips_match_their_hash_and_hold_only_their_code(synth: SynthOutpu
         with zipfile.ZipFile(synth.stack_dir(name) / function["filename"]) as archive:
             files = sorted(archive.namelist())
         if function["function_name"].endswith("-verify"):
-            assert files == ["handler.py", "signatures.py"]
+            assert files == ["curves.py", "handler.py", "signatures.py"]
         else:
             assert files == ["handler.py"]
 
@@ -293,4 +293,4 @@ def test_the_verifier_gets_the_settings_it_is_described_with() -> None:
     settings = json.loads(environment["WEBHOOK_HMAC"])
     assert settings == PADDLE_LIKE
     assert environment["WEBHOOK_SCHEME"] == "hmac"
-    assert check_hmac(settings) == (("Paddle-Signature",), ())
+    assert check_hmac(settings) == (("Paddle-Signature",), (), False)

@@ -254,3 +254,29 @@ def test_a_signature_that_could_never_verify_or_would_protect_nothing_is_refused
     error = error_of(props(processing))
     assert message in error, error
     assert "sources.0.processing" in error
+
+
+def test_schemes_that_sign_the_url_have_the_api_forward_it_and_take_a_signed_url() -> None:
+    source = parse_props(WebhookIngestProps, props({"scheme": "twilio", "process": {"function_arn": ARN}})).sources[0]
+    assert source.processing is not None and source.processing.signs_url
+    plain = parse_props(WebhookIngestProps, props()).sources[0]
+    # One of SQS's ten attributes goes to the URL.
+    assert source.max_forwarded_headers == plain.max_forwarded_headers - 1
+    described = hmac_processing(signature_header="X-Sig", signed_payload="{url}{body}")
+    assert parse_props(WebhookIngestProps, props(described)).sources[0].processing.signs_url  # type: ignore[union-attr]
+    url = "https://hooks.example.com/webhooks/twilio?tenant=a%20b"
+    proxied = {"scheme": "twilio", "signed_url": url, "process": {"function_arn": ARN}}
+    assert parse_props(WebhookIngestProps, props(proxied)).sources[0].processing.signed_url == url  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("processing", "message"),
+    [
+        ({"scheme": "github", "signed_url": "https://x.example.com/h", "process": {"function_arn": ARN}},
+         "signed_url is set but scheme='github' does not sign the URL"),
+        ({"scheme": "square", "signed_url": "http://x.example.com/h", "process": {"function_arn": ARN}},
+         "signed_url 'http://x.example.com/h' is not an https URL"),
+    ],
+)
+def test_a_signed_url_is_refused_where_it_means_nothing(processing: dict, message: str) -> None:
+    assert message in error_of(props(processing))

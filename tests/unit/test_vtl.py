@@ -64,3 +64,12 @@ def test_header_names_outside_letters_digits_and_dashes_are_refused(name: str) -
     # A header name becomes a regular expression and a literal in the template.
     with pytest.raises(ValueError, match="not a header name"):
         vtl.send_message_template(vtl.SendMessageSpec(attribute_headers=(name,)))
+
+
+def test_the_url_attribute_is_the_verifiers_and_only_on_request() -> None:
+    from constructs_lib.verifier_schemes import url_attribute
+
+    assert vtl.URL_ATTRIBUTE == url_attribute()
+    assert f"Name={vtl.URL_ATTRIBUTE}&" in vtl.send_message_template(vtl.SendMessageSpec(url=True))
+    assert vtl.URL_ATTRIBUTE not in vtl.send_message_template(vtl.SendMessageSpec())
+    assert "\n" not in vtl.send_message_template(vtl.SendMessageSpec(url=True, fifo=True, group_id_path="e"))

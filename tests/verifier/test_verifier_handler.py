@@ -324,6 +324,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> FakeSecret:
         "WEBHOOK_SECRET_CACHE_SECONDS",
         "WEBHOOK_SECRET_JSON_KEY",
         "WEBHOOK_HMAC",
+        "WEBHOOK_SIGNED_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     fake.arns = fetched_arns  # type: ignore[attr-defined]
@@ -410,3 +411,34 @@ def test_the_generic_scheme_reads_its_settings_from_the_environment(
     assert (result["valid"], result["deliveryId"]) == (True, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
     record["body"] = record["body"].replace("}", " }", 1)
     assert handler.handler(record, None)["reason"] == "bad_signature"
+
+
+def test_a_scheme_that_signs_the_url_reads_it_from_the_record_or_the_configured_one(
+    environment: FakeSecret, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Square's signature covers the notification URL: the API's webhook.url attribute carries
+    it; WEBHOOK_SIGNED_URL (Processing.signed_url) replaces it when a proxy sits in front."""
+    import base64
+    import hashlib
+    import hmac as hmac_module
+
+    called = "https://hooks.example.com/webhooks/square"
+    record = load_event("github")
+    body = record["body"]
+    signature = base64.b64encode(
+        hmac_module.new(b"square-key", (called + body).encode(), hashlib.sha256).digest()
+    ).decode()
+    record["messageAttributes"] = {
+        signatures.RECEIVED_AT_ATTRIBUTE: record["messageAttributes"][signatures.RECEIVED_AT_ATTRIBUTE],
+        "x-square-hmacsha256-signature": {"stringValue": signature, "dataType": "String"},
+        signatures.URL_ATTRIBUTE: {"stringValue": called, "dataType": "String"},
+    }
+    monkeypatch.setenv("WEBHOOK_SCHEME", "square")
+    environment.value = "square-key"
+    assert handler.handler(copy.deepcopy(record), None)["valid"] is True
+    proxied = copy.deepcopy(record)
+    proxied["messageAttributes"][signatures.URL_ATTRIBUTE]["stringValue"] = "https://abc.execute-api.eu-west-1.amazonaws.com/v1/webhooks/square"
+    assert handler.handler(copy.deepcopy(proxied), None)["reason"] == "bad_signature"
+    monkeypatch.setenv("WEBHOOK_SIGNED_URL", called)
+    monkeypatch.setattr(handler, "_state", None)
+    assert handler.handler(proxied, None)["valid"] is True
