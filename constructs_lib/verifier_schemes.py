@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import importlib.util
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -60,6 +61,9 @@ def _signatures() -> ModuleType:
     if spec is None or spec.loader is None:  # pragma: no cover - only if the file is missing
         raise ImportError(f"cannot load the verifier's scheme table from {path}")
     module = importlib.util.module_from_spec(spec)
+    # Registered as Python registers an import: the module loads its generic.py (the generic
+    # HMAC scheme) on first use and hands it itself through sys.modules.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

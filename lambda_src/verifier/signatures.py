@@ -177,7 +177,7 @@ def verify(
     ValueError: unknown scheme, no secret, a secret of the wrong form, a bad `config`."""
     check = _CHECKS.get(scheme)
     if check is None:
-        check = hmac_scheme(scheme, config).check
+        check = getattr(hmac_scheme(scheme, config), "check")
     elif config is not None:
         raise ValueError(f"scheme {scheme!r} takes no configuration; only {GENERIC!r} does")
     secrets = _secrets(secret)
@@ -485,244 +485,43 @@ def _basic(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, no
         raise _bad_signature("the Basic credential")
 
 
-# --- the generic HMAC scheme ----------------------------------------------------------------
+# --- the generic HMAC scheme (generic.py, loaded on first use) -------------------------------
 
 GENERIC = "hmac"
-# Settings of the generic scheme, with their defaults (None: unset). The props model
-# (pipeline_props.HmacSignature) has the same fields and hands them over as they are.
-HMAC_DEFAULTS: Mapping[str, object] = {
-    "signature_header": None,
-    "signature_format": "single",
-    "signature_prefix": "",
-    "separator": ",",
-    "key_value_separator": "=",
-    "signature_key": None,
-    "timestamp_key": None,
-    "timestamp_header": None,
-    "timestamp_field": None,
-    "timestamp_unit": "seconds",
-    "id_header": None,
-    "algorithm": "sha256",
-    "encoding": "hex",
-    "signed_payload": "{body}",
-    "secret_encoding": "utf-8",
-}
-_CHOICES: Mapping[str, tuple[str, ...]] = {
-    "signature_format": ("single", "list", "key-value"),
-    "timestamp_unit": ("seconds", "milliseconds"),
-    "algorithm": ("sha1", "sha256", "sha512"),
-    "encoding": ("hex", "base64"),
-    "secret_encoding": ("utf-8", "base64", "hex"),
-}
-_PLACEHOLDERS = ("body", "timestamp", "id", "method", "url")
-# As the props take header names (source_props._HEADER): API Gateway forwards them as SQS
-# attribute names, so letters, digits and '-', starting with a letter or digit.
-_HEADER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-_DIGEST_BYTES = {"sha1": 20, "sha256": 32, "sha512": 64}
+_generic_module: object | None = None
 
 
-def _template(text: str) -> tuple[tuple[str, str], ...]:
-    """`text` as (kind, value) parts: ("text", literal) or ("field", placeholder name).
-    `{{` and `}}` are literal braces."""
-    parts: list[tuple[str, str]] = []
-    literal: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "{}" and text[i : i + 2] in ("{{", "}}"):
-            literal.append(ch)
-            i += 2
-        elif ch == "{":
-            end = text.find("}", i)
-            name = text[i + 1 : end] if end > 0 else ""
-            if name not in _PLACEHOLDERS:
-                raise ValueError(
-                    f"signed_payload {text!r}: {text[i:end + 1] if end > 0 else text[i:]!r} is not a placeholder: "
-                    f"use {', '.join('{' + n + '}' for n in _PLACEHOLDERS)} (write {{{{ and }}}} for literal braces)"
-                )
-            if literal:
-                parts.append(("text", "".join(literal)))
-                literal = []
-            parts.append(("field", name))
-            i = end + 1
-        elif ch == "}":
-            raise ValueError(f"signed_payload {text!r} has a '}}' without its '{{': write }}}} for a literal brace")
-        else:
-            literal.append(ch)
-            i += 1
-    if literal:
-        parts.append(("text", "".join(literal)))
-    return tuple(parts)
+def _generic() -> object:
+    """generic.py, loaded beside this module and given it as `signatures` (the verifier's code
+    root is not always on sys.path: the construct library loads this file by its path)."""
+    global _generic_module
+    if _generic_module is None:
+        import importlib.util
+        import os
+        import sys
+
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generic.py")
+        spec = importlib.util.spec_from_file_location(__name__ + "_generic", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        module.signatures = sys.modules[__name__]  # type: ignore[attr-defined]
+        spec.loader.exec_module(module)
+        _generic_module = module
+    return _generic_module
 
 
-def _header_name(setting: str, value: object) -> str:
-    if not isinstance(value, str) or not value or len(value) > 256 or not _HEADER_CHARS.issuperset(value) or value[0] == "-":
-        raise ValueError(f"{setting} {value!r} is not an HTTP header name: use letters, digits and '-' (e.g. 'X-Signature')")
-    return value
+def hmac_scheme(scheme: str, config: Mapping[str, object] | None = None) -> object:
+    """The generic.HmacScheme of a preset, or of the generic scheme with `config` (ValueError:
+    unknown scheme, missing or bad config). (No `typing` import here: it costs the cold start
+    about as much as the rest of the module.)"""
+    return getattr(_generic(), "hmac_scheme")(scheme, config)
 
 
-class HmacScheme:
-    """The generic HMAC scheme: where the signature is, how it is made and over what.
-
-    signature_header    the header holding the signature(s).
-    signature_format    'single': the header is one signature (after signature_prefix);
-                        'list': several, split on `separator`, each after signature_prefix;
-                        'key-value': items split on `separator`, each key`key_value_separator`value:
-                        signatures under signature_key (several allowed), the timestamp under
-                        timestamp_key (Stripe's `t=..,v1=..`, Paddle's `ts=..;h1=..`).
-    timestamp_header    the header holding the signing time (or timestamp_key, or timestamp_field:
-                        a top-level field of the JSON body, signed with it; one of the three).
-    timestamp_unit      'seconds' or 'milliseconds' since the epoch.
-    id_header           the header holding the delivery id ({id}; also the delivery id).
-    algorithm           'sha1', 'sha256' or 'sha512'; encoding 'hex' (either case) or 'base64'.
-    signed_payload      what is signed: literal text and {body}, {timestamp} (as sent), {id},
-                        {method} ('POST'), {url} (the URL the provider called, URL_ATTRIBUTE);
-                        it must cover {body}, and {timestamp} when there is one.
-    secret_encoding     how the secret becomes the key: its 'utf-8' bytes, or decoded 'base64' / 'hex'.
-    """
-
-    __slots__ = ("settings", "parts", "digest_bytes", "headers", "id_headers", "signs_id", "signs_url")
-
-    def __init__(self, config: Mapping[str, object]) -> None:
-        unknown = sorted(set(config) - set(HMAC_DEFAULTS))
-        if unknown:
-            raise ValueError(f"unknown hmac setting(s) {unknown}: use {', '.join(HMAC_DEFAULTS)}")
-        settings = {**HMAC_DEFAULTS, **config}
-        for name, allowed in _CHOICES.items():
-            if settings[name] not in allowed:
-                raise ValueError(f"{name} {settings[name]!r} is not one of {list(allowed)}")
-        header = _header_name("signature_header", settings["signature_header"])
-        for name in ("timestamp_header", "id_header"):
-            if settings[name] is not None:
-                _header_name(name, settings[name])
-        field = settings["timestamp_field"]
-        if field is not None and (not isinstance(field, str) or not field):
-            raise ValueError(f"timestamp_field must be the name of a top-level field of the JSON body, got {field!r}")
-        for name in ("signature_prefix", "separator", "key_value_separator", "signed_payload"):
-            if not isinstance(settings[name], str):
-                raise ValueError(f"{name} must be a string, got {settings[name]!r}")
-        layout = settings["signature_format"]
-        keyed = layout == "key-value"
-        for name in ("signature_key", "timestamp_key"):
-            value = settings[name]
-            if value is not None and not keyed:
-                raise ValueError(f"{name} is set but signature_format={layout!r}: keys are read only with signature_format='key-value'")
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-        if keyed:
-            if settings["signature_key"] is None:
-                raise ValueError("signature_format='key-value' needs signature_key: the key of the signature items (e.g. 'v1')")
-            if settings["signature_prefix"]:
-                raise ValueError("signature_prefix is set with signature_format='key-value': the key names the signature; drop the prefix")
-            if not settings["key_value_separator"].strip():
-                raise ValueError("key_value_separator must be a visible character (e.g. '=')")
-        if layout != "single" and not settings["separator"].strip():
-            raise ValueError(f"separator {settings['separator']!r} with signature_format={layout!r}: use a visible character (e.g. ',')")
-        places = [name for name in ("timestamp_header", "timestamp_key", "timestamp_field") if settings[name] is not None]
-        if len(places) > 1:
-            raise ValueError(f"{' and '.join(places)} are {'both' if len(places) == 2 else 'all'} set: the timestamp is in one place; keep one")
-        parts = _template(settings["signed_payload"])
-        fields = {value for kind, value in parts if kind == "field"}
-        if "timestamp" in fields and settings["timestamp_field"] is not None:
-            raise ValueError("signed_payload uses {timestamp} with timestamp_field: a field of the body is signed as part of {body}; drop {timestamp}")
-        timed = settings["timestamp_header"] is not None or settings["timestamp_key"] is not None
-        if "body" not in fields:
-            raise ValueError(f"signed_payload {settings['signed_payload']!r} lacks {{body}}: a signature that does not cover the body proves nothing about it")
-        if "timestamp" in fields and not timed:
-            raise ValueError("signed_payload uses {timestamp} but no timestamp is read: set timestamp_header (or timestamp_key)")
-        if timed and "timestamp" not in fields:
-            raise ValueError("a timestamp is read but signed_payload lacks {timestamp}: an unsigned timestamp can be changed by anyone; add it or drop the timestamp setting")
-        if "id" in fields and settings["id_header"] is None:
-            raise ValueError("signed_payload uses {id} but id_header is unset: set the header that holds the delivery id")
-        self.settings = settings
-        self.parts = parts
-        self.signs_id = "id" in fields
-        self.signs_url = "url" in fields
-        self.digest_bytes = _DIGEST_BYTES[settings["algorithm"]]
-        named = [header, settings["timestamp_header"], settings["id_header"]]
-        self.headers = tuple(dict.fromkeys(h for h in named if h is not None))
-        self.id_headers = () if settings["id_header"] is None else (settings["id_header"],)
-
-    def key(self, secret: str) -> bytes:
-        encoding = self.settings["secret_encoding"]
-        if encoding == "utf-8":
-            return secret.encode()
-        raw = _b64decode(secret) if encoding == "base64" else _hex_or_none(secret)
-        if not raw:
-            raise ValueError(f"the secret is not {encoding} (secret_encoding={encoding!r})")
-        return raw
-
-    def _decode(self, text: str) -> bytes | None:
-        if self.settings["encoding"] == "hex":
-            raw = _hex_or_none(text)
-        else:
-            raw = _b64decode(text)
-        return raw if raw is not None and len(raw) == self.digest_bytes else None
-
-    def check(self, secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
-        s = self.settings
-        name = str(s["signature_header"])
-        value = _header(headers, name)
-        stamp: str | None = None
-        received: list[bytes] = []
-        what = f"{name} is not {self._form()}"
-        if s["signature_format"] == "key-value":
-            stamps = []
-            for item in value.split(str(s["separator"])):
-                key, sep, text = item.strip().partition(str(s["key_value_separator"]))
-                if not sep:
-                    raise SignatureError("malformed_header", f"{name} has an item without {s['key_value_separator']!r}")
-                if key.strip() == s["timestamp_key"]:
-                    stamps.append(text.strip())
-                elif key.strip() == s["signature_key"]:
-                    raw = self._decode(text.strip())
-                    if raw is not None:
-                        received.append(raw)
-            if s["timestamp_key"] is not None:
-                if len(stamps) != 1:
-                    raise SignatureError("malformed_header", f"{name} needs exactly one {s['timestamp_key']}=")
-                stamp = stamps[0]
-        else:
-            entries = value.split(str(s["separator"])) if s["signature_format"] == "list" else [value]
-            prefix = str(s["signature_prefix"])
-            for entry in entries:
-                entry = entry.strip()
-                raw = self._decode(entry[len(prefix) :]) if entry.startswith(prefix) else None
-                if raw is not None:
-                    received.append(raw)
-        if not received:
-            raise SignatureError("malformed_header", what)
-        if s["timestamp_header"] is not None:
-            stamp = _header(headers, str(s["timestamp_header"]))
-        timestamp = None if stamp is None else _timestamp(stamp, f"the timestamp ({s['timestamp_header'] or name})")
-        # The id header is read here only when it is signed; otherwise it only names the delivery.
-        delivery = _header(headers, str(s["id_header"])) if self.signs_id else None
-        url = _url(headers) if self.signs_url else ""
-        values = {
-            "body": body,
-            "timestamp": (stamp or "").encode(),
-            "id": (delivery or "").encode(),
-            "method": b"POST",
-            "url": url.encode(),
-        }
-        payload = b"".join(values[v] if kind == "field" else v.encode() for kind, v in self.parts)
-        digest = getattr(hashlib, str(s["algorithm"]))
-        expected = [hmac.new(self.key(secret), payload, digest).digest() for secret in secrets]
-        if not _any_match(expected, received):
-            raise _bad_signature(name)
-        if s["timestamp_field"] is not None:
-            timestamp = _body_timestamp(body, str(s["timestamp_field"]))
-        if timestamp is not None:
-            _fresh(timestamp / 1000 if s["timestamp_unit"] == "milliseconds" else timestamp, now, tol)
-
-    def _form(self) -> str:
-        s = self.settings
-        sig = f"<{s['encoding']} of {self.digest_bytes} bytes>"
-        if s["signature_format"] == "key-value":
-            return f"{s['signature_key']}{s['key_value_separator']}{sig} items separated by {s['separator']!r}"
-        if s["signature_format"] == "list":
-            return f"{s['signature_prefix']}{sig} entries separated by {s['separator']!r}"
-        return f"{s['signature_prefix']}{sig}"
+def __getattr__(name: str) -> object:
+    # The generic scheme's names, as attributes of this module (loaded on first use).
+    if name in ("HmacScheme", "HMAC_DEFAULTS"):
+        return getattr(_generic(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _url(headers: Mapping[str, str]) -> str:
@@ -731,39 +530,6 @@ def _url(headers: Mapping[str, str]) -> str:
         # The API adds it for every scheme that signs the URL; without it nothing could verify.
         raise SignatureError("missing_header", f"the request's URL ({URL_ATTRIBUTE}) is missing")
     return url
-
-
-def _body_timestamp(body: bytes, field: str) -> int:
-    """The integer (or digit string) at a top-level field of the JSON body: the signing time of
-    providers that put it there (Linear's webhookTimestamp), covered by the body's signature."""
-    import json
-
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        raise SignatureError("malformed_body", f"the body is not JSON, so it has no {field}") from None
-    value = document.get(field) if isinstance(document, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str):
-        return _timestamp(value, f"the body's {field}", "malformed_body")
-    raise SignatureError("malformed_body", f"the body has no integer {field}")
-
-
-def hmac_scheme(scheme: str, config: Mapping[str, object] | None = None) -> HmacScheme:
-    """The HmacScheme of a preset, or of the generic scheme with `config`. ValueError: an
-    unknown scheme, a generic scheme without config, or a bad config (the message says which
-    setting and how to fix it)."""
-    if scheme == GENERIC:
-        if config is None:
-            raise ValueError(f"scheme {GENERIC!r} needs its settings (signature_header, ...)")
-        return HmacScheme(config)
-    preset = PRESETS.get(scheme)
-    if preset is None:
-        raise ValueError(f"unknown webhook scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
-    if config is not None:
-        raise ValueError(f"scheme {scheme!r} is a preset and takes no settings; use {GENERIC!r} to give your own")
-    return HmacScheme(preset)
 
 
 def _hex_or_none(text: str) -> bytes | None:
@@ -944,15 +710,20 @@ _CHECKS = {
 
 _CHECKS.update({alias: _CHECKS[scheme] for alias, scheme in ALIASES.items()})
 # The named schemes that sign the URL: the API must add URL_ATTRIBUTE for them.
-URL_SCHEMES: tuple[str, ...] = ("twilio", *(name for name, config in PRESETS.items() if HmacScheme(config).signs_url))
+URL_SCHEMES: tuple[str, ...] = ("twilio", *(name for name, config in PRESETS.items() if "{url}" in str(config.get("signed_payload"))))
 SCHEMES = (*SCHEMES, *ALIASES, *PRESETS, GENERIC)
+# A preset reads its signature, timestamp and id headers (generic.HmacScheme.headers, which the
+# tests hold these to); written out here so that no scheme pays for loading generic.py.
 SCHEME_HEADERS = {
     **SCHEME_HEADERS,
     **{alias: SCHEME_HEADERS[scheme] for alias, scheme in ALIASES.items()},
-    **{name: HmacScheme(config).headers for name, config in PRESETS.items()},
+    **{
+        name: tuple(str(config[key]) for key in ("signature_header", "timestamp_header", "id_header") if config.get(key))
+        for name, config in PRESETS.items()
+    },
 }
 DELIVERY_ID_HEADERS = {
     **DELIVERY_ID_HEADERS,
     **{alias: DELIVERY_ID_HEADERS[scheme] for alias, scheme in ALIASES.items()},
-    **{name: HmacScheme(config).id_headers for name, config in PRESETS.items()},
+    **{name: (str(config["id_header"]),) if config.get("id_header") else () for name, config in PRESETS.items()},
 }

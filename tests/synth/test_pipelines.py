@@ -225,7 +225,7 @@ def test_lambda_zips_match_their_hash_and_hold_only_their_code(synth: SynthOutpu
         with zipfile.ZipFile(synth.stack_dir(name) / function["filename"]) as archive:
             files = sorted(archive.namelist())
         if function["function_name"].endswith("-verify"):
-            assert files == ["curves.py", "handler.py", "signatures.py"]
+            assert files == ["curves.py", "generic.py", "handler.py", "signatures.py"]
         else:
             assert files == ["handler.py"]
 

@@ -210,3 +210,30 @@ def test_a_schemes_signed_url_must_be_the_one_the_provider_called(case: dict[str
     for changed in (url.replace("https://", "http://", 1), url + "/", url.replace("://", "://www2.", 1)):
         assert reason({**case, "url": changed}) == "bad_signature", changed
     assert reason({**case, "url": ""}) == "missing_header"
+
+
+def test_the_preset_tables_are_what_the_generic_scheme_reads() -> None:
+    for name, config in signatures.PRESETS.items():
+        scheme = signatures.HmacScheme(config)
+        assert signatures.SCHEME_HEADERS[name] == scheme.headers, name
+        assert signatures.DELIVERY_ID_HEADERS[name] == scheme.id_headers, name
+        assert (name in signatures.URL_SCHEMES) == scheme.signs_url, name
+
+
+def test_a_coded_scheme_does_not_load_the_generic_one_or_typing() -> None:
+    """What a verifier of github, stripe, ... compiles and imports on its cold start."""
+    import subprocess
+    import sys
+
+    from verifier_modules import CODE_ROOT
+
+    probe = (
+        "import sys, signatures\n"
+        "try:\n"
+        "    signatures.verify('github', 's', {'X-Hub-Signature-256': 'sha256=' + '0' * 64}, b'x')\n"
+        "except signatures.SignatureError:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.endswith('_generic') or m in ('typing', 're', 'json', 'curves')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=CODE_ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout
