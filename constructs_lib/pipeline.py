@@ -34,16 +34,19 @@ if TYPE_CHECKING:
 __all__ = ["WebhookPipeline", "verifier_environment"]
 
 
-def verifier_environment(source: WebhookSource, secret_arn: str) -> dict[str, str]:
-    """The verifier Lambda's configuration (see lambda_src/verifier/handler.py)."""
+def verifier_environment(source: WebhookSource, secret_arn: str | None) -> dict[str, str]:
+    """The verifier Lambda's configuration (see lambda_src/verifier/handler.py): a public key
+    itself, or the secret that holds the secret(s)."""
     processing = source.processing
     assert processing is not None
-    environment = {
-        "WEBHOOK_SCHEME": processing.scheme,
-        "WEBHOOK_SECRET_ARN": secret_arn,
-        "WEBHOOK_TOLERANCE_SECONDS": str(processing.tolerance_seconds),
-        "WEBHOOK_SECRET_JSON_KEY": processing.secret_json_key,
-    }
+    environment = {"WEBHOOK_SCHEME": processing.scheme}
+    if processing.public_key is not None:
+        environment["WEBHOOK_PUBLIC_KEY"] = processing.public_key
+    else:
+        assert secret_arn is not None
+        environment["WEBHOOK_SECRET_ARN"] = secret_arn
+    environment["WEBHOOK_TOLERANCE_SECONDS"] = str(processing.tolerance_seconds)
+    environment["WEBHOOK_SECRET_JSON_KEY"] = processing.secret_json_key
     if processing.signature is not None:
         # Compact and key-sorted: the same settings always make the same environment.
         environment["WEBHOOK_HMAC"] = json.dumps(processing.signature.settings(), sort_keys=True, separators=(",", ":"))
@@ -91,8 +94,11 @@ class WebhookPipeline(Construct):
         key_used = queue_key_arn is not None if queue_key_used is None else queue_key_used
 
         self.secret: SecretsmanagerSecret | None = None
+        self.secret_arn: str | None = None
         given = p.secret_arn
-        if given is None or is_token(given):
+        if p.public_key is not None:
+            pass  # the verifier holds the provider's public key: no secret to make or read
+        elif given is None or is_token(given):
             # No secret version: the value never passes through Terraform or its state. A
             # Terraform value for secret_arn may be null: then the secret is created (count).
             core = engine.of(self).core
@@ -132,7 +138,9 @@ class WebhookPipeline(Construct):
                 code_dir=VERIFIER_DIR,
                 timeout_seconds=p.verifier_timeout_seconds,
                 environment=verifier_environment(source, self.secret_arn),
-                policy_statements=tuple(policies.secret_read_statements(self.secret_arn, None if secret_key_varies else p.secret_kms_key_arn)),
+                policy_statements=()
+                if self.secret_arn is None
+                else tuple(policies.secret_read_statements(self.secret_arn, None if secret_key_varies else p.secret_kms_key_arn)),
                 description=f"Checks the {p.scheme} signature of {source.name} webhooks",
                 source_account=account,
                 **lambda_common,

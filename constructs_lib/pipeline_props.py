@@ -17,7 +17,15 @@ from .limits import EXPRESS_MAX_SECONDS, PIPE_BATCH_MAX, PIPE_WINDOW_MAX, SQS_UN
 from .policies import check_statements
 from .tokens import OrToken, any_token, is_token
 from .prop_errors import FrozenProps
-from .verifier_schemes import GENERIC_SCHEME, check_hmac, default_delivery_id_headers, scheme_headers, schemes, url_schemes
+from .verifier_schemes import (
+    GENERIC_SCHEME,
+    check_hmac,
+    check_public_key,
+    default_delivery_id_headers,
+    scheme_headers,
+    schemes,
+    url_schemes,
+)
 from .workflow import DEFAULT_MAX_CONCURRENCY, INLINE_MAP_MAX_CONCURRENCY, LambdaRetry, check_process
 
 __all__ = [
@@ -200,6 +208,12 @@ class Processing(FrozenProps):
         "Python Lambda the stack builds), ProcessFunction(function_arn=...) (an existing Lambda) "
         "or ProcessStates(states=...) (states of your own); required"
     )
+    public_key: str | None = Field(
+        default=None,
+        description="for discord, sendgrid and standard-webhooks (whpk_...): the provider's public key, "
+        "which is no secret: the verifier takes it from its environment and no Secrets Manager secret "
+        "is made or read. None = the key (or a secret) is read from the secret like any scheme's",
+    )
     secret_arn: Annotated[str | None, OrToken] = Field(
         default=None,
         description="ARN of an existing Secrets Manager secret holding the signing secret; None = "
@@ -297,6 +311,16 @@ class Processing(FrozenProps):
                 f"signature is set but scheme={self.scheme!r}: a named scheme has its own; "
                 f"set scheme={GENERIC_SCHEME!r} to use yours, or drop signature"
             )
+        if self.public_key is not None:
+            try:
+                check_public_key(self.scheme, self.public_key)
+            except ValueError as error:
+                raise ValueError(f"public_key: {error}") from None
+            given = [name for name in ("secret_arn", "secret_kms_key_arn") if getattr(self, name) is not None]
+            if given:
+                raise ValueError(
+                    f"public_key is set with {' and '.join(given)}: a public key needs no secret; drop {' and '.join(given)}"
+                )
         if self.signed_url is not None and not self.signs_url:
             raise ValueError(
                 f"signed_url is set but scheme={self.scheme!r} does not sign the URL: drop signed_url "

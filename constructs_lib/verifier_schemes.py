@@ -25,6 +25,7 @@ __all__ = [
     "schemes",
     "GENERIC_SCHEME",
     "check_hmac",
+    "check_public_key",
     "scheme_headers",
     "default_delivery_id_headers",
     "received_at_attribute",
@@ -115,3 +116,8 @@ def check_hmac(settings: Mapping[str, object]) -> tuple[tuple[str, ...], tuple[s
     would refuse them."""
     scheme = _signatures().HmacScheme(settings)
     return tuple(scheme.headers), tuple(scheme.id_headers), bool(scheme.signs_url)
+
+
+def check_public_key(scheme: str, key: str) -> None:
+    """ValueError unless `key` is a public key the verifier of `scheme` takes."""
+    _signatures().check_public_key(scheme, key)

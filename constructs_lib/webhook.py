@@ -206,10 +206,11 @@ class WebhookIngest(Construct):
                 pipeline.state_machine.arn,
                 f"ARN of the workflow that verifies and processes {source.name} deliveries",
             )
-            values["secret_arn"] = (
-                pipeline.secret_arn,
-                f"Secrets Manager secret with the {source.name} signing secret (set its value)",
-            )
+            if pipeline.secret_arn is not None:
+                values["secret_arn"] = (
+                    pipeline.secret_arn,
+                    f"Secrets Manager secret with the {source.name} signing secret (set its value)",
+                )
             values["pipe_arn"] = (pipeline.pipe.arn, f"ARN of the pipe from the {source.name} queue")
             rejected = pair.rejected_queue
             assert rejected is not None

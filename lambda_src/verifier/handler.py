@@ -33,7 +33,10 @@ every message while the fault lasts).
 
 Environment:
     WEBHOOK_SCHEME               required; one of signatures.SCHEMES.
-    WEBHOOK_SECRET_ARN           required; the Secrets Manager secret holding the secret(s).
+    WEBHOOK_SECRET_ARN           the Secrets Manager secret holding the secret(s); required
+                                 unless WEBHOOK_PUBLIC_KEY is set.
+    WEBHOOK_PUBLIC_KEY           for discord, sendgrid and standard-webhooks (whpk_): the
+                                 provider's public key itself, instead of a secret.
     WEBHOOK_TOLERANCE_SECONDS    replay window either side of the signing time; default 300.
     WEBHOOK_DELIVERY_ID_HEADER   header to read the delivery id from, before the scheme's own
                                  (signatures.DELIVERY_ID_HEADERS); default unset.
@@ -148,6 +151,7 @@ class Config:
         "secret_json_key",
         "hmac",
         "signed_url",
+        "public_key",
     )
 
     def __init__(
@@ -160,11 +164,17 @@ class Config:
         secret_json_key: str = DEFAULT_SECRET_JSON_KEY,
         hmac: Mapping[str, object] | None = None,
         signed_url: str | None = None,
+        public_key: str | None = None,
     ) -> None:
         if scheme not in signatures.SCHEMES:
             raise ValueError(f"WEBHOOK_SCHEME={scheme!r} is not a scheme: use one of {', '.join(signatures.SCHEMES)}")
-        if not secret_arn:
+        if public_key is not None:
+            signatures.check_public_key(scheme, public_key)
+            if secret_arn:
+                raise ValueError("WEBHOOK_PUBLIC_KEY and WEBHOOK_SECRET_ARN are both set: a public key needs no secret")
+        elif not secret_arn:
             raise ValueError("WEBHOOK_SECRET_ARN is unset: set it to the ARN of the secret holding the webhook secret")
+        self.public_key = public_key
         if (scheme == signatures.GENERIC) != (hmac is not None):
             raise ValueError(f"WEBHOOK_HMAC is set exactly when WEBHOOK_SCHEME={signatures.GENERIC!r}")
         if hmac is not None:
@@ -191,6 +201,7 @@ class Config:
             secret_json_key=env.get("WEBHOOK_SECRET_JSON_KEY", "").strip() or DEFAULT_SECRET_JSON_KEY,
             hmac=_settings(env, "WEBHOOK_HMAC"),
             signed_url=env.get("WEBHOOK_SIGNED_URL", "").strip() or None,
+            public_key=env.get("WEBHOOK_PUBLIC_KEY", "").strip() or None,
         )
 
     def key(self) -> tuple[object, ...]:
@@ -479,12 +490,12 @@ def _cache_for(config: Config) -> SecretCache:
     """One cache per configuration, kept across invocations of a warm function."""
     global _state
     if _state is None or _state[0] != config.key():
-        arn = config.secret_arn
+        arn, key = config.secret_arn, config.public_key
+        # A public key is configured as it is: nothing to fetch, so nothing can fail to fetch.
+        fetch = (lambda: key) if key is not None else (lambda: _fetch_secret_string(arn))
         _state = (
             config.key(),
-            SecretCache(
-                lambda: _fetch_secret_string(arn), json_key=config.secret_json_key, ttl_s=config.secret_cache_s
-            ),
+            SecretCache(fetch, json_key=config.secret_json_key, ttl_s=config.secret_cache_s),
         )
     return _state[1]
 

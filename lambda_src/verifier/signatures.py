@@ -694,6 +694,28 @@ def _sendgrid(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes,
     _fresh(timestamp, now, tol)
 
 
+# Schemes that verify with the provider's public key, which need no secret at all.
+PUBLIC_KEY_SCHEMES: tuple[str, ...] = ("discord", "sendgrid", "standard-webhooks")
+
+
+def check_public_key(scheme: str, key: str) -> None:
+    """ValueError unless `key` is a public key `scheme` verifies with (the library checks a
+    Processing.public_key prop with it, the handler WEBHOOK_PUBLIC_KEY)."""
+    if scheme == "discord":
+        _ed25519_key(key, "discord")
+    elif scheme == "sendgrid":
+        _p256_key(key)
+    elif scheme == "standard-webhooks" and key.startswith("whpk_"):
+        _standard_webhooks_public_key(key)
+    elif scheme == "standard-webhooks":
+        raise ValueError("a standard-webhooks public key starts with whpk_ (the sender's Ed25519 key)")
+    else:
+        raise ValueError(
+            f"scheme {scheme!r} verifies with a shared secret, not a public key: public keys are for "
+            f"{', '.join(PUBLIC_KEY_SCHEMES)}"
+        )
+
+
 _CHECKS = {
     "github": _github,
     "stripe": _stripe,

@@ -77,6 +77,8 @@ LOG_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/66666666-7777-8888-9999-0000
 SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:hooks/stripe-AbCdEf"
 SECRET_KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 SIGNED_URL = "https://hooks.example.com/acme/webhooks/events"
+# RFC 8032's first test key: a valid Ed25519 public key, as Discord shows an application's.
+DISCORD_PUBLIC_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 PROCESS_FUNCTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:orders-process"
 TABLE_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/deliveries"
 TOPIC_ARNS = (f"arn:aws:sns:eu-west-1:{ACCOUNT}:ops-alerts", f"arn:aws:sns:eu-west-1:{ACCOUNT}:on-call")
@@ -281,6 +283,11 @@ CASES: tuple[Case, ...] = (
                 ),
             ),
         ),
+    ),
+    Case(
+        "public-key",
+        "Processing.public_key (an asymmetric scheme without a secret)",
+        _props("public-key", _source(processing=_processing(scheme="discord", public_key=DISCORD_PUBLIC_KEY))),
     ),
     Case(
         "existing-secret",

@@ -743,3 +743,14 @@ def test_a_described_signature_reaches_the_verifier_and_the_api_forwards_what_it
     # The signature's and the delivery id's headers, and the URL the provider called.
     for name in ("X-Acme-Signature", "X-Acme-Delivery", "Name=webhook.url"):
         assert name in template, name
+
+
+def test_a_public_key_makes_no_secret_and_reaches_the_verifier_itself(matrix: Matrix) -> None:
+    doc = matrix.case("public-key")
+    assert not resources(doc, "aws_secretsmanager_secret")
+    (verifier,) = [f for f in resources(doc, "aws_lambda_function").values() if f["function_name"].endswith("-verify")]
+    environment = verifier["environment"]["variables"]
+    assert environment["WEBHOOK_PUBLIC_KEY"] == bm.DISCORD_PUBLIC_KEY and "WEBHOOK_SECRET_ARN" not in environment
+    # Its role reads no secret, and no output names one.
+    assert "secretsmanager" not in json.dumps(resources(doc, "aws_iam_role_policy"))
+    assert not [name for name in doc.get("output", {}) if name.endswith("secret_arn")]

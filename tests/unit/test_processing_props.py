@@ -280,3 +280,37 @@ def test_schemes_that_sign_the_url_have_the_api_forward_it_and_take_a_signed_url
 )
 def test_a_signed_url_is_refused_where_it_means_nothing(processing: dict, message: str) -> None:
     assert message in error_of(props(processing))
+
+
+DISCORD_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+
+
+@pytest.mark.parametrize(
+    ("processing", "message"),
+    [
+        ({"scheme": "discord", "public_key": DISCORD_KEY[:-2], "process": {"function_arn": ARN}},
+         "public_key: a discord public key must be 64 hex digits"),
+        ({"scheme": "github", "public_key": DISCORD_KEY, "process": {"function_arn": ARN}},
+         "public_key: scheme 'github' verifies with a shared secret"),
+        ({"scheme": "standard-webhooks", "public_key": "whsec_abc", "process": {"function_arn": ARN}},
+         "public_key: a standard-webhooks public key starts with whpk_"),
+        ({"scheme": "discord", "public_key": DISCORD_KEY, "secret_arn": "arn:aws:secretsmanager:us-east-1:1:secret:x",
+          "process": {"function_arn": ARN}}, "public_key is set with secret_arn: a public key needs no secret"),
+    ],
+)
+def test_a_public_key_is_checked_as_the_verifier_reads_it(processing: dict, message: str) -> None:
+    assert message in error_of(props(processing))
+
+
+def test_a_public_key_is_taken_by_the_asymmetric_schemes() -> None:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    p256 = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    raw = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    for scheme, key in (("discord", DISCORD_KEY), ("sendgrid", base64.b64encode(p256).decode()),
+                        ("standard-webhooks", "whpk_" + base64.b64encode(raw).decode())):
+        processing = {"scheme": scheme, "public_key": key, "process": {"function_arn": ARN}}
+        assert parse_props(WebhookIngestProps, props(processing)).sources[0].processing.public_key == key  # type: ignore[union-attr]

@@ -325,6 +325,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> FakeSecret:
         "WEBHOOK_SECRET_JSON_KEY",
         "WEBHOOK_HMAC",
         "WEBHOOK_SIGNED_URL",
+        "WEBHOOK_PUBLIC_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     fake.arns = fetched_arns  # type: ignore[attr-defined]
@@ -442,3 +443,29 @@ def test_a_scheme_that_signs_the_url_reads_it_from_the_record_or_the_configured_
     monkeypatch.setenv("WEBHOOK_SIGNED_URL", called)
     monkeypatch.setattr(handler, "_state", None)
     assert handler.handler(proxied, None)["valid"] is True
+
+
+def test_a_public_key_from_the_environment_needs_no_secret(environment: FakeSecret, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Discord: Ed25519 over timestamp + body, signed here by OpenSSL (cryptography)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+    record = load_event("github")
+    stamp = str(int(received_at(record)))
+    record["messageAttributes"] = {
+        signatures.RECEIVED_AT_ATTRIBUTE: record["messageAttributes"][signatures.RECEIVED_AT_ATTRIBUTE],
+        "X-Signature-Ed25519": {"stringValue": key.sign(stamp.encode() + record["body"].encode()).hex(), "dataType": "String"},
+        "X-Signature-Timestamp": {"stringValue": stamp, "dataType": "String"},
+    }
+    monkeypatch.setenv("WEBHOOK_SCHEME", "discord")
+    monkeypatch.delenv("WEBHOOK_SECRET_ARN")
+    monkeypatch.setenv("WEBHOOK_PUBLIC_KEY", public)
+    assert handler.handler(copy.deepcopy(record), None)["valid"] is True
+    assert environment.fetches == 0  # type: ignore[attr-defined]
+    record["body"] = record["body"].replace("}", " }", 1)
+    assert handler.handler(record, None)["reason"] == "bad_signature"
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", ARN)
+    with pytest.raises(ValueError, match="both set"):
+        handler.handler(load_event("github"), None)
