@@ -168,8 +168,10 @@ class HmacSignature(FrozenProps):
     encoding: Literal["hex", "base64"] = Field(default="hex", description="how the signature is written; hex (either case)")
     signed_payload: str = Field(
         default="{body}",
-        description="what is signed: text with {body} (the raw body), {timestamp} (as sent), {id} and "
-        "{method}; {{ and }} are literal braces. Must hold {body}, and {timestamp} when one is read; '{body}'",
+        description="what is signed: text with {body} (the raw body), {timestamp} (as sent), {id}, "
+        "{method}, {url} (the URL the provider called) and {form} (a form body's parameters sorted by "
+        "name, each name then value); {{ and }} are literal braces. Must hold {body} or {form}, and "
+        "{timestamp} when one is read; '{body}'",
     )
     secret_encoding: Literal["utf-8", "base64", "hex"] = Field(
         default="utf-8", description="how the secret becomes the HMAC key: its UTF-8 bytes, or decoded base64 / hex; utf-8"

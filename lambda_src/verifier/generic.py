@@ -46,7 +46,7 @@ _CHOICES: Mapping[str, tuple[str, ...]] = {
     "encoding": ("hex", "base64"),
     "secret_encoding": ("utf-8", "base64", "hex"),
 }
-_PLACEHOLDERS = ("body", "timestamp", "id", "method", "url")
+_PLACEHOLDERS = ("body", "timestamp", "id", "method", "url", "form")
 # As the props take header names (source_props._HEADER): API Gateway forwards them as SQS
 # attribute names, so letters, digits and '-', starting with a letter or digit.
 _HEADER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -108,12 +108,13 @@ class HmacScheme:
     id_header           the header holding the delivery id ({id}; also the delivery id).
     algorithm           'sha1', 'sha256' or 'sha512'; encoding 'hex' (either case) or 'base64'.
     signed_payload      what is signed: literal text and {body}, {timestamp} (as sent), {id},
-                        {method} ('POST'), {url} (the URL the provider called, URL_ATTRIBUTE);
-                        it must cover {body}, and {timestamp} when there is one.
+                        {method} ('POST'), {url} (the URL the provider called, URL_ATTRIBUTE),
+                        {form} (a form body's parameters, sorted, name then value); it must
+                        cover {body} or {form}, and {timestamp} when there is one.
     secret_encoding     how the secret becomes the key: its 'utf-8' bytes, or decoded 'base64' / 'hex'.
     """
 
-    __slots__ = ("settings", "parts", "digest_bytes", "headers", "id_headers", "signs_id", "signs_url")
+    __slots__ = ("settings", "parts", "fields", "digest_bytes", "headers", "id_headers", "signs_id", "signs_url")
 
     def __init__(self, config: Mapping[str, object]) -> None:
         unknown = sorted(set(config) - set(HMAC_DEFAULTS))
@@ -158,8 +159,11 @@ class HmacScheme:
         if "timestamp" in fields and settings["timestamp_field"] is not None:
             raise ValueError("signed_payload uses {timestamp} with timestamp_field: a field of the body is signed as part of {body}; drop {timestamp}")
         timed = settings["timestamp_header"] is not None or settings["timestamp_key"] is not None
-        if "body" not in fields:
-            raise ValueError(f"signed_payload {settings['signed_payload']!r} lacks {{body}}: a signature that does not cover the body proves nothing about it")
+        if "body" not in fields and "form" not in fields:
+            raise ValueError(
+                f"signed_payload {settings['signed_payload']!r} lacks {{body}} (or {{form}}): a signature that does "
+                "not cover the body proves nothing about it"
+            )
         if "timestamp" in fields and not timed:
             raise ValueError("signed_payload uses {timestamp} but no timestamp is read: set timestamp_header (or timestamp_key)")
         if timed and "timestamp" not in fields:
@@ -168,6 +172,7 @@ class HmacScheme:
             raise ValueError("signed_payload uses {id} but id_header is unset: set the header that holds the delivery id")
         self.settings = settings
         self.parts = parts
+        self.fields = fields
         self.signs_id = "id" in fields
         self.signs_url = "url" in fields
         self.digest_bytes = _DIGEST_BYTES[settings["algorithm"]]
@@ -236,6 +241,7 @@ class HmacScheme:
             "id": (delivery or "").encode(),
             "method": b"POST",
             "url": url.encode(),
+            "form": _form(body) if "form" in self.fields else b"",
         }
         payload = b"".join(values[v] if kind == "field" else v.encode() for kind, v in self.parts)
         digest = getattr(hashlib, str(s["algorithm"]))
@@ -255,6 +261,18 @@ class HmacScheme:
         if s["signature_format"] == "list":
             return f"{s['signature_prefix']}{sig} entries separated by {s['separator']!r}"
         return f"{s['signature_prefix']}{sig}"
+
+
+def _form(body: bytes) -> bytes:
+    """{form}: the form-encoded body's parameters, sorted by name then value, each written as its
+    decoded name followed by its value (Twilio's way), a repeated identical pair once."""
+    from urllib.parse import parse_qsl
+
+    try:
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        raise signatures.SignatureError("malformed_body", "the body is not form-encoded parameters") from None
+    return "".join(name + value for name, value in sorted(dict.fromkeys(fields))).encode()
 
 
 def _body_timestamp(body: bytes, field: str) -> int:

@@ -144,11 +144,11 @@ def test_a_deflated_zip_reads_back_with_its_names_modes_and_times(source: Path) 
             assert info.external_attr >> 16 == stat.S_IFREG | (0o755 if info.filename == "bootstrap" else 0o644)
 
 
-def test_the_verifier_zip_is_under_32_kb_and_holds_only_its_modules() -> None:
+def test_the_verifier_zip_is_under_40_kb_and_holds_only_its_modules() -> None:
     # Small enough to download and import in milliseconds (BENCHMARKS.md measures the cold
     # start); the bound catches a dependency or data file slipping into the code root.
     data = assets.build_zip(VERIFIER)
-    assert len(data) < 32_000, len(data)
+    assert len(data) < 40_000, len(data)
     assert [info.filename for info in entries(data)] == ["curves.py", "generic.py", "handler.py", "signatures.py"]
 
 

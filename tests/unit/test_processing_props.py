@@ -237,7 +237,7 @@ def test_a_described_signature_forwards_exactly_the_headers_it_reads() -> None:
         (hmac_processing(signature_header="X", timestamp_header="T"),
          "a timestamp is read but signed_payload lacks {timestamp}"),
         (hmac_processing(signature_header="X", signed_payload="{timestamp}", timestamp_header="T"),
-         "lacks {body}: a signature that does not cover the body proves nothing"),
+         "lacks {body} (or {form}): a signature that does not cover the body proves nothing"),
         (hmac_processing(signature_header="X", signed_payload="{ts}.{body}"), "'{ts}' is not a placeholder"),
         (hmac_processing(signature_header="X", signed_payload="{body}}"), "a '}' without its '{'"),
         (hmac_processing(signature_header="X", signature_key="v1"), "signature_key is set but signature_format='single'"),

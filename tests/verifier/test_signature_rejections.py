@@ -589,3 +589,18 @@ def test_delivery_ids() -> None:
     only_default = {"X-Shopify-Webhook-Id": "w-1"}
     assert signatures.delivery_id("shopify", only_default, None, header="X-Shopify-Event-Id") == "w-1"
     assert signatures.delivery_id("stripe", {}, ["not", "an", "object"]) is None
+
+
+def test_a_described_signature_over_the_url_and_the_form_parameters_verifies_as_twilio_signs() -> None:
+    """Twilio's documented example (its security docs: token 12345, the URL, five parameters ->
+    0/KCTR6DLpKmkAf8muzZqo1nDgQ=) checked by the generic scheme described as Twilio signs."""
+    config = {"signature_header": "X-Twilio-Signature", "algorithm": "sha1", "encoding": "base64", "signed_payload": "{url}{form}"}
+    body = b"CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212"
+    headers = {"X-Twilio-Signature": "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", signatures.URL_ATTRIBUTE: "https://mycompany.com/myapp.php?foo=1&bar=2"}
+    signatures.verify("hmac", "12345", headers, body, config=config)
+    with pytest.raises(signatures.SignatureError) as raised:
+        signatures.verify("hmac", "12345", headers, body.replace(b"1234&", b"1235&"), config=config)
+    assert raised.value.reason == "bad_signature"
+    with pytest.raises(signatures.SignatureError) as raised:
+        signatures.verify("hmac", "12345", headers, b"%zz=1&&", config=config)
+    assert raised.value.reason == "malformed_body"
