@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import hashlib
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs the cold start more than this
+# whole module. Type checkers read the block below; Python never runs it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["ed25519_verify", "p256_verify", "p256_public_key"]
 
 # --- Ed25519 (RFC 8032, section 5.1) ------------------------------------------------------
@@ -100,20 +106,25 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     if a is None or r is None or s >= _L:
         return False
     h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
-    # [s]B == R + [h]A, as one pass over both scalars (Straus-Shamir): [s]B + [h](-A) == R.
+    # [s]B == R + [h]A, that is [s]B + [h](-A) == R.
     minus_a: _Point = ((_P - a[0]) % _P, a[1], a[2], (_P - a[3]) % _P)
-    both = _add(_BASE, minus_a)
-    acc = _IDENTITY
-    for bit in range(max(s.bit_length(), h.bit_length()) - 1, -1, -1):
-        acc = _double(acc)
-        take_s, take_h = (s >> bit) & 1, (h >> bit) & 1
-        if take_s and take_h:
-            acc = _add(acc, both)
-        elif take_s:
-            acc = _add(acc, _BASE)
-        elif take_h:
-            acc = _add(acc, minus_a)
-    return _same(acc, r)
+    return _same(_two_scalars(s, _BASE, h, minus_a, _add, _double, _IDENTITY), r)
+
+
+def _two_scalars(k1: int, p1: Any, k2: int, p2: Any, add: Any, double: Any, zero: Any) -> Any:
+    """[k1]P1 + [k2]P2 in one pass over both scalars' bits (Straus-Shamir)."""
+    both = add(p1, p2)
+    acc = zero
+    for bit in range(max(k1.bit_length(), k2.bit_length()) - 1, -1, -1):
+        acc = double(acc)
+        take_1, take_2 = (k1 >> bit) & 1, (k2 >> bit) & 1
+        if take_1 and take_2:
+            acc = add(acc, both)
+        elif take_1:
+            acc = add(acc, p1)
+        elif take_2:
+            acc = add(acc, p2)
+    return acc
 
 
 # --- ECDSA over P-256 (NIST curve secp256r1) with SHA-256 -----------------------------------
@@ -220,19 +231,7 @@ def p256_verify(public_key: bytes, message: bytes, signature_der: bytes) -> bool
     e = int.from_bytes(hashlib.sha256(message).digest(), "big")
     w = pow(s, -1, _N)
     u1, u2 = e * w % _N, r * w % _N
-    q: _Jacobian = (point[0], point[1], 1)
-    both = _j_add(_G, q)
-    acc: _Jacobian = (0, 1, 0)
-    for bit in range(max(u1.bit_length(), u2.bit_length()) - 1, -1, -1):
-        acc = _j_double(acc)
-        take_1, take_2 = (u1 >> bit) & 1, (u2 >> bit) & 1
-        if take_1 and take_2:
-            acc = _j_add(acc, both)
-        elif take_1:
-            acc = _j_add(acc, _G)
-        elif take_2:
-            acc = _j_add(acc, q)
-    x, _, z = acc
+    x, _, z = _two_scalars(u1, _G, u2, (point[0], point[1], 1), _j_add, _j_double, (0, 1, 0))
     if not z:
         return False
     zz = pow(z, -2, _FP)

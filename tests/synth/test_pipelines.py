@@ -286,11 +286,11 @@ def test_the_verifier_gets_the_settings_it_is_described_with() -> None:
 
     from constructs_lib.prop_errors import parse_props
     from constructs_lib.webhook_props import WebhookIngestProps
-    from unit.test_processing_props import PADDLE_LIKE, hmac_processing, props
+    from unit.test_processing_props import KEYED, hmac_processing, props
 
-    source = parse_props(WebhookIngestProps, props(hmac_processing(**PADDLE_LIKE))).sources[0]
+    source = parse_props(WebhookIngestProps, props(hmac_processing(**KEYED))).sources[0]
     environment = verifier_environment(source, "arn:aws:secretsmanager:us-east-1:123456789012:secret:x")
     settings = json.loads(environment["WEBHOOK_HMAC"])
-    assert settings == PADDLE_LIKE
+    assert settings == KEYED
     assert environment["WEBHOOK_SCHEME"] == "hmac"
-    assert check_hmac(settings) == (("Paddle-Signature",), (), False)
+    assert check_hmac(settings) == (("Acme-Signature",), (), False)

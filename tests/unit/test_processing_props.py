@@ -201,13 +201,15 @@ def test_processor_dir_is_a_usable_code_root() -> None:
 
 # --- the generic HMAC scheme --------------------------------------------------------------
 
-PADDLE_LIKE = {
-    "signature_header": "Paddle-Signature",
+# A sender of our own invention, using each part of a key-value description.
+KEYED = {
+    "signature_header": "Acme-Signature",
     "signature_format": "key-value",
-    "separator": ";",
-    "timestamp_key": "ts",
-    "signature_key": "h1",
-    "signed_payload": "{timestamp}:{body}",
+    "separator": "|",
+    "key_value_separator": ":",
+    "timestamp_key": "time",
+    "signature_key": "sig",
+    "signed_payload": "{timestamp}|{body}",
 }
 
 
@@ -221,8 +223,8 @@ def test_a_described_signature_forwards_exactly_the_headers_it_reads() -> None:
     source = parse_props(WebhookIngestProps, props(hmac_processing(**settings))).sources[0]
     assert source.signature_headers == ("X-Sig", "X-Sig-Time", "X-Sig-Id")
     assert source.delivery_headers == ("X-Sig-Id",)
-    keyed = parse_props(WebhookIngestProps, props(hmac_processing(**PADDLE_LIKE))).sources[0]
-    assert keyed.signature_headers == ("Paddle-Signature",) and keyed.delivery_headers == ()
+    keyed = parse_props(WebhookIngestProps, props(hmac_processing(**KEYED))).sources[0]
+    assert keyed.signature_headers == ("Acme-Signature",) and keyed.delivery_headers == ()
 
 
 @pytest.mark.parametrize(
@@ -242,8 +244,8 @@ def test_a_described_signature_forwards_exactly_the_headers_it_reads() -> None:
         (hmac_processing(signature_header="X", signed_payload="{body}}"), "a '}' without its '{'"),
         (hmac_processing(signature_header="X", signature_key="v1"), "signature_key is set but signature_format='single'"),
         (hmac_processing(signature_header="X", signature_format="key-value"), "signature_format='key-value' needs signature_key"),
-        (hmac_processing(**{**PADDLE_LIKE, "signature_prefix": "h1="}), "signature_prefix is set with signature_format='key-value'"),
-        (hmac_processing(**{**PADDLE_LIKE, "timestamp_header": "T"}), "timestamp_header and timestamp_key are both set"),
+        (hmac_processing(**{**KEYED, "signature_prefix": "h1="}), "signature_prefix is set with signature_format='key-value'"),
+        (hmac_processing(**{**KEYED, "timestamp_header": "T"}), "timestamp_header and timestamp_key are both set"),
         (hmac_processing(signature_header="X", signature_format="list", separator=" "), "separator ' ' with signature_format='list'"),
         (hmac_processing(signature_header="X", signed_payload="{id}{body}"), "signed_payload uses {id} but id_header is unset"),
         (hmac_processing(signature_header="X", algorithm="md5"), "Input should be 'sha1', 'sha256' or 'sha512'"),
