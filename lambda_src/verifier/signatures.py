@@ -401,8 +401,7 @@ def _standard_webhooks(
     payload = msg_id.encode() + b"." + stamp.encode() + b"." + body
     matched = bool(hmacs) and _any_match([_hmac(key, payload) for key in keys], hmacs)
     if not matched and signed:
-        from curves import ed25519_verify
-
+        ed25519_verify = getattr(_curves(), "ed25519_verify")
         matched = any([ed25519_verify(key, payload, sig) for key in public for sig in signed])
     if not matched:
         raise _bad_signature(prefix + "signature")
@@ -488,26 +487,35 @@ def _basic(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, no
 # --- the generic HMAC scheme (generic.py, loaded on first use) -------------------------------
 
 GENERIC = "hmac"
-_generic_module: object | None = None
+_siblings: dict[str, object] = {}
 
 
-def _generic() -> object:
-    """generic.py, loaded beside this module and given it as `signatures` (the verifier's code
-    root is not always on sys.path: the construct library loads this file by its path)."""
-    global _generic_module
-    if _generic_module is None:
+def _sibling(name: str) -> object:
+    """A module of the verifier's code root (generic, curves), loaded on first use by its path
+    beside this file: the construct library loads signatures.py by path, without the code root
+    on sys.path. Each is handed this module as `signatures`, for the helpers it shares."""
+    module = _siblings.get(name)
+    if module is None:
         import importlib.util
         import os
         import sys
 
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generic.py")
-        spec = importlib.util.spec_from_file_location(__name__ + "_generic", path)
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+        spec = importlib.util.spec_from_file_location(f"{__name__}_{name}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         module.signatures = sys.modules[__name__]  # type: ignore[attr-defined]
         spec.loader.exec_module(module)
-        _generic_module = module
-    return _generic_module
+        _siblings[name] = module
+    return module
+
+
+def _generic() -> object:
+    return _sibling("generic")
+
+
+def _curves() -> object:
+    return _sibling("curves")
 
 
 def hmac_scheme(scheme: str, config: Mapping[str, object] | None = None) -> object:
@@ -655,8 +663,7 @@ def _ed25519_key(secret: str, what: str) -> bytes:
 
 
 def _discord(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
-    from curves import ed25519_verify
-
+    ed25519_verify = getattr(_curves(), "ed25519_verify")
     keys = [_ed25519_key(s, "discord") for s in secrets]
     signature = _hex_or_none(_header(headers, "X-Signature-Ed25519"))
     stamp = _header(headers, "X-Signature-Timestamp")
@@ -670,8 +677,7 @@ def _discord(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, 
 
 
 def _p256_key(secret: str) -> bytes:
-    from curves import p256_public_key
-
+    p256_public_key = getattr(_curves(), "p256_public_key")
     raw = _b64decode("".join(secret.split()))
     if raw is None or p256_public_key(raw) is None:
         raise ValueError("a sendgrid verification key must be the base64 of a P-256 public key (as SendGrid shows it)")
@@ -679,8 +685,8 @@ def _p256_key(secret: str) -> bytes:
 
 
 def _sendgrid(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
-    from curves import p256_signature, p256_verify
-
+    curves = _curves()
+    p256_signature, p256_verify = getattr(curves, "p256_signature"), getattr(curves, "p256_verify")
     keys = [_p256_key(s) for s in secrets]
     name = "X-Twilio-Email-Event-Webhook-Signature"
     signature = _b64decode(_header(headers, name))

@@ -233,7 +233,27 @@ def test_a_coded_scheme_does_not_load_the_generic_one_or_typing() -> None:
         "    signatures.verify('github', 's', {'X-Hub-Signature-256': 'sha256=' + '0' * 64}, b'x')\n"
         "except signatures.SignatureError:\n"
         "    pass\n"
-        "print(sorted(m for m in sys.modules if m.endswith('_generic') or m in ('typing', 're', 'json', 'curves')))\n"
+        "print(sorted(m for m in sys.modules if m.endswith(('_generic', '_curves')) or m in ('typing', 're', 'json', 'curves')))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=CODE_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_library_loads_the_lazy_modules_without_the_code_root_on_sys_path() -> None:
+    """The construct library loads signatures.py by its path: generic.py and curves.py must
+    load beside it, not through sys.path (as in the Lambda, where the code root is on it)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from constructs_lib.verifier_schemes import _signatures, check_hmac, check_public_key\n"
+        "check_public_key('discord', 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')\n"
+        "print(check_hmac({'signature_header': 'X-Sig'}))\n"
+        "assert not any(p.endswith('verifier') for p in sys.path), sys.path\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=False,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "(('X-Sig',), (), False)"
