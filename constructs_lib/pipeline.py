@@ -62,8 +62,9 @@ class WebhookPipeline(Construct):
     """Verify and process one source's deliveries as they leave its queue.
 
     `partition`, `region` and `account` (or references to them) name the state machine and the
-    pipe in their roles' trust policies, the confused-deputy guard. Public attributes: `secret_arn`, `secret` (the SecretsmanagerSecret, None when an existing
-    one is used), `verifier` and `processor` (PythonFunction; `processor` is None unless
+    pipe in their roles' trust policies, the confused-deputy guard. Public attributes:
+    `secret_arn` (None with a `public_key`), `secret` (the SecretsmanagerSecret, None with a
+    `public_key` or when an existing one is used), `verifier` and `processor` (PythonFunction; `processor` is None unless
     the processing step is ProcessCode), `state_machine`, `workflow_role`, `workflow_log_group`, `pipe`,
     `pipe_role`, `pipe_log_group`, `definition` (the ASL document as built).
     """
