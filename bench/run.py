@@ -467,6 +467,11 @@ def bench_asymmetric(report: Report, signatures: Any) -> None:
                                f"{mine[0]:.0f} µs / {mine[1]:.0f} µs", f"{other[0]:.0f} µs / {other[1]:.0f} µs", mine[0] / other[0]))
     saved_ms = min(theirs_ms[1] for theirs_ms in (cold_import_ms(m, None, runs=5) for m in (
         "cryptography.hazmat.primitives.asymmetric.ed25519", "cryptography.hazmat.primitives.asymmetric.ec"))) - curves_ms[1]
+    size = sum(p.stat().st_size for p in Path(ed25519.__file__).parents[3].rglob("*") if p.is_file())
+    report.rows.append(Row("Installed size the `cryptography` package would add to the verifier (this machine's wheel; "
+                           "Lambda needs one per architecture) vs `curves.py`",
+                           f"{(VERIFIER / 'curves.py').stat().st_size:,} B", f"{size:,} B",
+                           (VERIFIER / 'curves.py').stat().st_size / size))
     per_million = max(extra_us) / 1e6 * 0.25 * 0.0000166667 * 1e6  # s x GB x $/GB-s, per million
     report.sections.append(
         f"Asymmetric verification: the pure-Python `curves.py` imports about {saved_ms:.0f} ms faster than the "
