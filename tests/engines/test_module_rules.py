@@ -285,6 +285,8 @@ NOT_VARIABLES: dict[str, str] = {
     "WebhookSource._forward_headers": "headers are fixed at generation",
     "WebhookSource._fallback": "group_id_fallback (FIFO) is fixed at generation",
     "Processing._scheme": "signature schemes are fixed at generation",
+    "Processing._signature": "a described signature, public key and signed URL belong to the scheme, fixed at generation",
+    "Processing._signed_url": "the signed URL belongs to the scheme, fixed at generation",
 }
 # Derived names: with this module's sources every derived name fits a 40-character prefix, so
 # only the name pattern (40 at most) can refuse a length; duplicate names/routes are fixed.
