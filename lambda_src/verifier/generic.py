@@ -241,7 +241,7 @@ class HmacScheme:
             "id": (delivery or "").encode(),
             "method": b"POST",
             "url": url.encode(),
-            "form": _form(body) if "form" in self.fields else b"",
+            "form": signatures._form_parameters(body).encode() if "form" in self.fields else b"",
         }
         payload = b"".join(values[v] if kind == "field" else v.encode() for kind, v in self.parts)
         digest = getattr(hashlib, str(s["algorithm"]))
@@ -261,18 +261,6 @@ class HmacScheme:
         if s["signature_format"] == "list":
             return f"{s['signature_prefix']}{sig} entries separated by {s['separator']!r}"
         return f"{s['signature_prefix']}{sig}"
-
-
-def _form(body: bytes) -> bytes:
-    """{form}: the form-encoded body's parameters, sorted by name then value, each written as its
-    decoded name followed by its value (Twilio's way), a repeated identical pair once."""
-    from urllib.parse import parse_qsl
-
-    try:
-        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
-    except (UnicodeDecodeError, ValueError):
-        raise signatures.SignatureError("malformed_body", "the body is not form-encoded parameters") from None
-    return "".join(name + value for name, value in sorted(dict.fromkeys(fields))).encode()
 
 
 def _body_timestamp(body: bytes, field: str) -> int:

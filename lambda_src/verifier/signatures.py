@@ -619,12 +619,25 @@ def _gitlab(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, n
         raise _bad_signature("X-Gitlab-Token")
 
 
+def _form_parameters(body: bytes) -> str:
+    """A form-encoded body's parameters as Twilio signs them (and {form} of the generic scheme):
+    sorted by name, then value, each decoded name followed by its value; a repeated identical
+    pair counts once, as Twilio's SDKs count it."""
+    from urllib.parse import parse_qsl
+
+    try:
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        raise SignatureError("malformed_body", "the body is not form-encoded parameters") from None
+    return "".join(name + value for name, value in sorted(dict.fromkeys(fields)))
+
+
 def _twilio(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, now: float, tol: int) -> None:
     # https://www.twilio.com/docs/usage/webhooks/webhooks-security: base64 HMAC-SHA1, keyed by
     # the Auth Token, of the URL followed by each POST parameter's name and value, sorted by
     # name (a repeated name: its values sorted). A JSON body is signed through the URL's
     # bodySHA256 parameter instead, which must be the body's SHA-256.
-    from urllib.parse import parse_qs, parse_qsl, urlsplit
+    from urllib.parse import parse_qs, urlsplit
 
     received = _b64decode(_header(headers, "X-Twilio-Signature"))
     if received is None or len(received) != 20:
@@ -632,15 +645,7 @@ def _twilio(secrets: tuple[str, ...], headers: Mapping[str, str], body: bytes, n
     url = _url(headers)
     parts = urlsplit(url)
     body_hash = parse_qs(parts.query).get("bodySHA256")
-    if body_hash:
-        params = ""
-    else:
-        try:
-            fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
-        except (UnicodeDecodeError, ValueError):
-            raise SignatureError("malformed_body", "the body is not form-encoded parameters") from None
-        # Sorted by name, then value; a repeated identical pair counts once (as Twilio's SDKs).
-        params = "".join(name + value for name, value in sorted(dict.fromkeys(fields)))
+    params = "" if body_hash else _form_parameters(body)
     # Twilio signs the URL as configured, which may name the default port: its SDKs accept both.
     urls = [url]
     if parts.port is None and parts.scheme == "https":
