@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
@@ -38,7 +38,7 @@ from .limits import (
 from .naming import LAMBDA_ROLE_SUFFIX, pipeline_names, queue_names, rejected_queue_name
 from .pipeline_props import Processing
 from .source_props import WebhookSource
-from .webhook_props import WebhookIngestProps
+from .webhook_props import KMS_KEY_ARN_PATTERN, MANAGED_ENCRYPTION, WebhookIngestProps
 
 __all__ = ["Check", "Variable", "module_variables", "SOURCE_SETTINGS", "GLOBAL_SETTINGS", "ALARM_SETTINGS"]
 
@@ -91,8 +91,6 @@ QUEUE_SETTINGS = ("max_receive_count", "retention_seconds", "dlq_retention_secon
 
 # Settings whose null means "none given" (a created key, no WAF).
 NULLABLE = ("web_acl_arn", "queue_kms_key_arn", "log_kms_key_arn")
-# A key ARN, not an alias (webhook_props._KMS_KEY_ARN, in RE2).
-_KMS_KEY_ARN = "^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$"
 
 _RETENTIONS = ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS))
 
@@ -546,7 +544,9 @@ def _global_chain() -> tuple[_Chain, dict[str, list[Check]]]:
     )
     chain.raw.append(acl)
     take("web_acl_arn")
-    for kind, modes in (("queue", ("sqs-managed", "kms")), ("log", ("cloudwatch-managed", "kms"))):
+    for kind in MANAGED_ENCRYPTION:
+        # The choices as the props' Literal lists them (and Pydantic's message names them).
+        modes = get_args(WebhookIngestProps.model_fields[f"{kind}_encryption"].annotation)
         mode, arn = f"var.{kind}_encryption", f"var.{kind}_kms_key_arn"
         one_of = f"contains({_hcl(list(modes))}, {mode})"
         chain.checks.append(
@@ -554,7 +554,7 @@ def _global_chain() -> tuple[_Chain, dict[str, list[Check]]]:
         )
         chain.raw.append(one_of)
         take(f"{kind}_encryption")
-        key = _unless_null(arn, f'can(regex("{_KMS_KEY_ARN}", {arn}))')
+        key = _unless_null(arn, f'can(regex("{KMS_KEY_ARN_PATTERN}", {arn}))')
         shown = f"'${{{_text(arn)}}}'"
         chain.checks.append(
             Check(
@@ -575,7 +575,7 @@ def _model_rules(props: WebhookIngestProps, chain: _Chain) -> list[Check]:
     field (alarms and sources whole) is valid: a key only with 'kms', the stage throttle, the
     derived names' lengths, the alarm age. Each waits for the ones before it, as Pydantic stops
     at the first model validator that fails."""
-    for kind, managed in (("queue", "sqs-managed"), ("log", "cloudwatch-managed")):
+    for kind, managed in MANAGED_ENCRYPTION.items():
         arn, mode = f"var.{kind}_kms_key_arn", f"var.{kind}_encryption"
         chain.across(
             f'{arn} == null || {mode} == "kms"',

@@ -23,7 +23,12 @@ from .source_props import WebhookSource
 __all__ = ["WebhookIngestProps"]
 
 _STAGE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
-_KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# A key ARN, not an alias. ASCII digits, as RE2 reads the pattern: the committed module's
+# validation (module_variables) checks with this very pattern.
+KMS_KEY_ARN_PATTERN = r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$"
+_KMS_KEY_ARN = re.compile(KMS_KEY_ARN_PATTERN)
+# Each kind of encryption's managed mode, the other mode being 'kms'.
+MANAGED_ENCRYPTION = {"queue": "sqs-managed", "log": "cloudwatch-managed"}
 
 
 class WebhookIngestProps(FrozenProps):
@@ -179,7 +184,7 @@ class WebhookIngestProps(FrozenProps):
 
     @model_validator(mode="after")
     def _encryption(self) -> WebhookIngestProps:
-        for kind, managed in (("queue", "sqs-managed"), ("log", "cloudwatch-managed")):
+        for kind, managed in MANAGED_ENCRYPTION.items():
             arn, encryption = getattr(self, f"{kind}_kms_key_arn"), getattr(self, f"{kind}_encryption")
             if arn is not None and encryption != "kms" and not any_token(arn, encryption):
                 raise ValueError(

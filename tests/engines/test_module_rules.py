@@ -202,6 +202,8 @@ VALIDATOR_CASES: dict[str, dict[str, dict[str, Any]]] = {
         "queue key alias": {"queue_encryption": "kms", "queue_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:alias/webhooks"},
         "queue key ok": {"queue_encryption": "kms", "queue_kms_key_arn": KEY},
         "queue key trailing newline": {"queue_encryption": "kms", "queue_kms_key_arn": KEY + "\n"},
+        # Digits of another script: RE2's [0-9] refuses them, and so must Python.
+        "queue key arabic digits": {"queue_encryption": "kms", "queue_kms_key_arn": KEY.replace("123456789012", "١٢٣٤٥٦٧٨٩٠١٢")},
         "log key id only": {"log_encryption": "kms", "log_kms_key_arn": "1234abcd-12ab-34cd-56ef-1234567890ab"},
         "log key ok": {"log_encryption": "kms", "log_kms_key_arn": KEY.replace("eu-west-1", "us-gov-west-1").replace("aws:", "aws-us-gov:", 1)},
         "both keys bad": {"queue_kms_key_arn": "k1", "log_kms_key_arn": "k2"},
