@@ -66,8 +66,10 @@ def model_name(source: WebhookSource) -> str:
     return "".join(part.capitalize() for part in source.name.split("-")) + "Body"
 
 
-def send_message_spec(source: WebhookSource) -> vtl.SendMessageSpec:
+def send_message_spec(source: WebhookSource, *, raw: bool = False) -> vtl.SendMessageSpec:
+    """The request template's settings: for JSON bodies, or (raw) for the source's content_types."""
     return vtl.SendMessageSpec(
+        raw=raw,
         attribute_headers=source.attribute_headers,
         fifo=source.fifo,
         group_id_path=source.group_id_field,
@@ -130,8 +132,8 @@ class WebhookApi(Construct):
             openapi.Route(
                 path=s.source.route,
                 operation_id=f"queue_{s.source.name.replace('-', '_')}",
-                model_name=model_name(s.source),
-                schema=openapi_component(api_gateway_schema(s.source.model)),
+                model_name=model_name(s.source) if s.source.model is not None else None,
+                schema=openapi_component(api_gateway_schema(s.source.model)) if s.source.model is not None else None,
                 integration_uri=openapi.sqs_integration_uri(
                     arn_part(self, s.queue.arn, PARTITION),
                     arn_part(self, s.queue.arn, REGION),
@@ -139,7 +141,13 @@ class WebhookApi(Construct):
                     s.queue.name,
                 ),
                 credentials_arn=self.role.arn,
-                request_template=vtl.send_message_template(send_message_spec(s.source)),
+                request_template=vtl.send_message_template(send_message_spec(s.source))
+                if s.source.model is not None
+                else "",
+                raw_types=s.source.content_types,
+                raw_template=vtl.send_message_template(send_message_spec(s.source, raw=True))
+                if s.source.content_types
+                else "",
             )
             for s in sources
         ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .webhook_props import WebhookIngestProps
+from .source_props import WebhookSource
 
 __all__ = ["module_version", "render_readme", "REPOSITORY"]
 
@@ -108,6 +109,12 @@ def reference(documents: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _body(source: WebhookSource) -> str:
+    """What a source's route accepts: its model (JSON), and the media types queued as they are."""
+    kinds = [f"`{source.model.__name__}`"] if source.model is not None else []
+    return ", ".join(kinds + [f"`{media}`" for media in source.content_types])
+
+
 def render_readme(
     documents: Mapping[str, Mapping[str, Any]], *, title: str, props: WebhookIngestProps, fixed: Mapping[str, str]
 ) -> str:
@@ -117,7 +124,7 @@ def render_readme(
         queue = "FIFO" if source.fifo else "standard"
         scheme = source.processing.scheme if source.processing else "none (ingest only)"
         sources.append(
-            f"| `{source.name}` | POST `{source.route}` | `{source.model.__name__}` | {queue} | {scheme} |"
+            f"| `{source.name}` | POST `{source.route}` | {_body(source)} | {queue} | {scheme} |"
         )
     names = [source.name for source in props.sources]
     lines = [

@@ -19,7 +19,7 @@ from typing import Any
 from . import policies, vtl
 from .terraform_text import RawJson
 
-__all__ = ["Route", "build_openapi", "gateway_responses", "sqs_integration_uri"]
+__all__ = ["Route", "build_openapi", "gateway_responses", "media_variants", "sqs_integration_uri"]
 
 VALIDATOR = "body-only"
 JSON = "application/json"
@@ -27,7 +27,14 @@ JSON = "application/json"
 # charset parameter too (Stripe: "application/json; charset=utf-8"); API Gateway selects the
 # model and the mapping template by the Content-Type, and an engine that matches it exactly
 # would answer 415 to those providers. Each form gets the same model and the same template.
-JSON_REQUEST_TYPES = (JSON, "application/json; charset=utf-8", "application/json; charset=UTF-8")
+
+
+def media_variants(media: str) -> tuple[str, ...]:
+    """A media type as providers send it: bare, and with the charset parameter in either case."""
+    return (media, f"{media}; charset=utf-8", f"{media}; charset=UTF-8")
+
+
+JSON_REQUEST_TYPES = media_variants(JSON)
 # API Gateway matches the integration response by the backend's HTTP status code for `aws`
 # integrations. Two patterns mapped to one status code collide (one is dropped), so success
 # has its own pattern and every other outcome falls to the default, which answers 500.
@@ -45,16 +52,20 @@ API_KEY_SCHEME = "api_key"
 
 @dataclass(frozen=True)
 class Route:
-    """One POST route that validates its body and queues it."""
+    """One POST route that queues its body: JSON validated against a model, and bodies of the
+    listed raw media types as they are (no model: API Gateway validates a body only against
+    the model of its content type, and skips bodies of a type that has none)."""
 
     path: str
     operation_id: str
-    model_name: str
-    schema: dict[str, Any]  # an OpenAPI components.schemas entry (draft-04 JSON Schema)
+    model_name: str | None  # None: no JSON body is accepted
+    schema: dict[str, Any] | None  # an OpenAPI components.schemas entry (draft-04 JSON Schema)
     integration_uri: str
     credentials_arn: str
     request_template: str
     description: str = ""
+    raw_types: tuple[str, ...] = ()  # bare media types, each accepted with its charset forms
+    raw_template: str = ""  # the request template of the raw types
 
 
 def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name: str) -> str:
@@ -63,16 +74,25 @@ def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name
 
 
 def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    templates: dict[str, str] = {}
+    if route.model_name is not None:
+        for media in JSON_REQUEST_TYPES:
+            content[media] = {"schema": {"$ref": f"#/components/schemas/{route.model_name}"}}
+            templates[media] = route.request_template
+    # Raw types have a template and no entry in requestBody: an entry without a schema is
+    # imported with the `Empty` model (LocalStack does so, and AWS creates `Empty` in every
+    # API), against which API Gateway would parse a form body as JSON and refuse it.
+    for raw in route.raw_types:
+        for media in media_variants(raw):
+            templates[media] = route.raw_template
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
-        "description": route.description or f"Queue a webhook delivery ({route.model_name}).",
-        "requestBody": {
-            "required": True,
-            "content": {
-                media: {"schema": {"$ref": f"#/components/schemas/{route.model_name}"}} for media in JSON_REQUEST_TYPES
-            },
-        },
-        "x-amazon-apigateway-request-validator": VALIDATOR,
+        "description": route.description or f"Queue a webhook delivery ({route.model_name or ', '.join(route.raw_types)}).",
+        **({"requestBody": {"required": True, "content": content}} if content else {}),
+        # Only a route with a model validates: LocalStack's validator without one looks for a
+        # model named `Empty` and refuses every body (AWS validates nothing then).
+        **({"x-amazon-apigateway-request-validator": VALIDATOR} if content else {}),
         "responses": {
             "200": {"description": "Queued; the body holds the SQS MessageId."},
             "400": {"description": "The body is not JSON or does not match the model."},
@@ -90,7 +110,7 @@ def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
             "requestParameters": {
                 "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
             },
-            "requestTemplates": {media: route.request_template for media in JSON_REQUEST_TYPES},
+            "requestTemplates": templates,
             "responses": {
                 SUCCESS_PATTERN: {
                     "statusCode": "200",
@@ -153,10 +173,14 @@ def build_openapi(
     for route in routes:
         if route.path in paths:
             raise ValueError(f"two routes share the path {route.path!r}")
-        if route.model_name in schemas and schemas[route.model_name] != route.schema:
+        if route.model_name is None or route.schema is None:
+            if not route.raw_types:
+                raise ValueError(f"route {route.path!r} accepts no content type: give it a model or raw types")
+        elif route.model_name in schemas and schemas[route.model_name] != route.schema:
             raise ValueError(f"two different schemas share the model name {route.model_name!r}")
+        else:
+            schemas[route.model_name] = route.schema
         paths[route.path] = {"post": _operation(route, api_key)}
-        schemas[route.model_name] = route.schema
     document: dict[str, Any] = {
         "openapi": "3.0.1",
         "info": {"title": title, "version": "1.0", "description": description or title},

@@ -43,6 +43,10 @@ _HEADER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 # SQS: MessageGroupId is 1-128 characters of alphanumerics and punctuation. The fallback is
 # used as it is, so it must be valid as it is.
 _GROUP_FALLBACK = re.compile(r"^[!-~]{1,128}$")
+# A bare media type (RFC 6838 names), lower case: API Gateway keys templates and models by the
+# Content-Type as sent, so the props name each type once and the API lists its charset forms.
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+JSON = "application/json"
 
 
 class WebhookSource(FrozenProps):
@@ -52,9 +56,16 @@ class WebhookSource(FrozenProps):
         description="short id of the source (lower-case letters, digits, '-'); names its route, "
         "queues and outputs; required"
     )
-    model: type[BaseModel] = Field(
-        description="Pydantic model of the request body; API Gateway rejects bodies that do not "
-        "match its JSON Schema with 400; required"
+    model: type[BaseModel] | None = Field(
+        default=None,
+        description="Pydantic model of JSON bodies; API Gateway rejects JSON bodies that do not "
+        "match its JSON Schema with 400; None = no JSON body is accepted (then list content_types)",
+    )
+    content_types: tuple[str, ...] = Field(
+        default=(),
+        description="media types accepted without a model and queued byte for byte, each also "
+        "with '; charset=utf-8' (e.g. 'application/x-www-form-urlencoded' for Twilio and Slack "
+        "slash commands, 'application/xml', 'text/plain'); other types get 415; none = JSON only",
     )
     path: str | None = Field(
         default=None, description="route of the POST method; None = /webhooks/{name}"
@@ -247,6 +258,20 @@ class WebhookSource(FrozenProps):
             _check_header("forward_headers", header)
         return value
 
+    @field_validator("content_types")
+    @classmethod
+    def _content_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for media in value:
+            if not _MEDIA_TYPE.match(media):
+                raise ValueError(
+                    f"content_types entry {media!r} is not a bare media type: write type/subtype in "
+                    "lower case without parameters (e.g. 'application/x-www-form-urlencoded'); the "
+                    "'; charset=utf-8' forms are accepted with it"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError(f"content_types {list(value)} lists a media type twice: list each once")
+        return value
+
     @field_validator("group_id_fallback")
     @classmethod
     def _fallback(cls, value: str) -> str:
@@ -266,7 +291,23 @@ class WebhookSource(FrozenProps):
 
     @model_validator(mode="after")
     def _combination(self) -> WebhookSource:
-        if self.fifo and not self.group_id_field:
+        if self.model is None and not self.content_types:
+            raise ValueError(
+                f"source {self.name!r} accepts no body: give model (a Pydantic class for JSON bodies), "
+                "or content_types for bodies queued without one (e.g. ('application/x-www-form-urlencoded',))"
+            )
+        if self.model is not None and JSON in self.content_types:
+            raise ValueError(
+                f"content_types lists {JSON!r}, which the model validates: remove it from content_types, "
+                "or drop model to queue JSON bodies unvalidated"
+            )
+        if self.group_id_field and self.model is None:
+            raise ValueError(
+                f"group_id_field={self.group_id_field!r} names a JSON body field, but the source has no "
+                "model: give model, or remove group_id_field (bodies without a model all join "
+                "group_id_fallback's group)"
+            )
+        if self.fifo and not self.group_id_field and self.model is not None:
             raise ValueError(
                 "fifo=True needs group_id_field: name the body field whose value orders messages "
                 "(e.g. group_id_field='event'), or use a standard queue (fifo=False)"
@@ -276,7 +317,7 @@ class WebhookSource(FrozenProps):
                 f"group_id_field={self.group_id_field!r} only applies to FIFO queues: set "
                 "fifo=True, or remove group_id_field"
             )
-        if self.group_id_field:
+        if self.group_id_field and self.model is not None:
             check_group_field(self.model, self.group_id_field)
         if len(self.attribute_headers) > self.max_forwarded_headers:
             raise ValueError(

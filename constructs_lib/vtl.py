@@ -89,6 +89,8 @@ class SendMessageSpec:
     dedup_id_headers: tuple[str, ...] = ()
     # Add the URL the provider called (URL_ATTRIBUTE), for schemes that sign it.
     url: bool = False
+    # A body of a raw media type (form, XML, text): not JSON, so FIFO groups take the fallback.
+    raw: bool = False
 
 
 def _vtl_string(value: str) -> str:
@@ -132,7 +134,7 @@ def _header_lookups(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
 
 
 def send_message_template(spec: SendMessageSpec) -> str:
-    if spec.fifo and not spec.group_id_path:
+    if spec.fifo and not spec.group_id_path and not spec.raw:
         raise ValueError("a FIFO template needs group_id_path")
     dedup = spec.dedup_id_headers if spec.fifo else ()
     lookups, var = _header_lookups((*spec.attribute_headers, *dedup))
@@ -166,7 +168,10 @@ def send_message_template(spec: SendMessageSpec) -> str:
             "&MessageAttribute.${i}.Value.DataType=String"
             "&MessageAttribute.${i}.Value.StringValue=$util.urlEncode($u)"
         )
-    if spec.fifo:
+    if spec.fifo and spec.raw:
+        # Only a JSON body has fields: every raw body joins the fallback group.
+        message.append(f"&MessageGroupId=$util.urlEncode({_vtl_string(spec.group_id_fallback)})")
+    elif spec.fifo:
         assert spec.group_id_path is not None
         # `#set` with a null right-hand side leaves the variable as it was, so $g starts empty.
         message.append(
@@ -177,18 +182,19 @@ def send_message_template(spec: SendMessageSpec) -> str:
             f"#{{else}}#set($g = $util.urlEncode($g))#if($g.length() > {SQS_ID_MAX})#set($g = $g.substring(0, {SQS_ID_MAX}))#end#end"
             "&MessageGroupId=$util.urlEncode($g)"
         )
-        if dedup:
-            first = '#set($d = "")' + "".join(
-                f'#if($d == "")#set($d = {var[h.lower()]})#end' for h in dedup
-            )
-            message.append(
-                first + '#if($d != "")#set($d = $util.urlEncode($d))'
-                f"#if($d.length() > {SQS_ID_MAX})#set($d = $context.requestId)#end"
-                "&MessageDeduplicationId=$util.urlEncode($d)#end"
-            )
+    if dedup:
+        first = '#set($d = "")' + "".join(f'#if($d == "")#set($d = {var[h.lower()]})#end' for h in dedup)
+        message.append(
+            first + '#if($d != "")#set($d = $util.urlEncode($d))'
+            f"#if($d.length() > {SQS_ID_MAX})#set($d = $context.requestId)#end"
+            "&MessageDeduplicationId=$util.urlEncode($d)#end"
+        )
+    # A raw body may be handed over as "" or, as for JSON, "{}" (LocalStack does so for every
+    # content type): both are refused, so a text body of exactly `{}` is refused too.
+    empty = '$input.body == "" || $input.body == "{}"' if spec.raw else '$input.body == "{}"'
     parts.append(
         # `#{else}`: followed by a letter, a bare `#else` would read as a directive `#elseAction`.
-        f'#if($input.body == "{{}}")Action={EMPTY_BODY_ACTION}#{{else}}' + "".join(message) + "#end"
+        f"#if({empty})Action={EMPTY_BODY_ACTION}#{{else}}" + "".join(message) + "#end"
     )
     return "".join(parts)
 

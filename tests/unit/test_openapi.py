@@ -153,3 +153,35 @@ def test_json_with_a_charset_gets_the_same_model_and_template() -> None:
     assert "application/json; charset=utf-8" in content
     assert len({json.dumps(c, sort_keys=True) for c in content.values()}) == 1
     assert len(set(templates.values())) == 1
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_raw_types_get_their_template_in_each_charset_form_and_no_model() -> None:
+    """A raw type is listed only among the templates: a requestBody entry without a schema is
+    imported with the `Empty` model, which would parse a form body as JSON."""
+    raw = vtl.send_message_template(vtl.SendMessageSpec(raw=True))
+    post = openapi.build_openapi("hooks", [route(raw_types=(FORM, "text/plain"), raw_template=raw)])["paths"]["/events"]["post"]
+    templates = post["x-amazon-apigateway-integration"]["requestTemplates"]
+    assert set(post["requestBody"]["content"]) == set(openapi.JSON_REQUEST_TYPES)
+    assert {media for media, template in templates.items() if template == raw} == {
+        *openapi.media_variants(FORM),
+        *openapi.media_variants("text/plain"),
+    }
+    assert post["x-amazon-apigateway-request-validator"] == openapi.VALIDATOR
+
+
+def test_a_route_without_a_model_has_no_request_body_and_no_validator() -> None:
+    raw = vtl.send_message_template(vtl.SendMessageSpec(raw=True))
+    doc = openapi.build_openapi("hooks", [route(model_name=None, schema=None, request_template="", raw_types=(FORM,), raw_template=raw)])
+    OpenAPIV30SpecValidator(doc).validate()
+    post = doc["paths"]["/events"]["post"]
+    assert "requestBody" not in post and "x-amazon-apigateway-request-validator" not in post
+    assert set(post["x-amazon-apigateway-integration"]["requestTemplates"]) == set(openapi.media_variants(FORM))
+    assert doc["components"]["schemas"] == {}
+
+
+def test_a_route_that_accepts_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match="accepts no content type"):
+        openapi.build_openapi("hooks", [route(model_name=None, schema=None)])

@@ -103,6 +103,13 @@ def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
         ({"retention_seconds": 60, "visibility_timeout_seconds": 120}, "shorter than the visibility timeout"),
         ({"dlq_retention_seconds": 3600}, "dlq_retention_seconds=3600 is shorter"),
         ({"group_id_fallback": "has space", "fifo": True, "group_id_field": "event"}, "MessageGroupId"),
+        ({"model": None}, "accepts no body: give model"),
+        ({"content_types": ["application/json"]}, "content_types lists 'application/json', which the model validates"),
+        ({"content_types": ["Text/Plain"]}, "'Text/Plain' is not a bare media type"),
+        ({"content_types": ["text/plain; charset=utf-8"]}, "is not a bare media type"),
+        ({"content_types": ["form"]}, "'form' is not a bare media type"),
+        ({"content_types": ["text/plain", "text/plain"]}, "lists a media type twice"),
+        ({"model": None, "content_types": ["text/plain"], "fifo": True, "group_id_field": "event"}, "names a JSON body field, but the source has no model"),
     ],
 )
 def test_invalid_source_props_fail_with_one_clear_error(source: dict, expected: str) -> None:
@@ -203,3 +210,11 @@ def test_the_readmes_python_parses_and_imports_only_public_names() -> None:
             if isinstance(node, ast.ImportFrom) and node.module in ("constructs_lib", "constructs_lib.testing"):
                 public = constructs_lib.__all__ if node.module == "constructs_lib" else constructs_lib.testing.__all__
                 assert {alias.name for alias in node.names} <= set(public), node.module
+
+
+def test_a_source_without_a_model_takes_its_content_types_and_may_be_fifo() -> None:
+    from constructs_lib import WebhookSource
+
+    source = WebhookSource(name="twilio", content_types=("application/x-www-form-urlencoded",), fifo=True)
+    assert source.model is None and source.fifo
+    assert WebhookSource(name="raw", model=None, content_types=("application/json",)).content_types == ("application/json",)

@@ -73,3 +73,13 @@ def test_the_url_attribute_is_the_verifiers_and_only_on_request() -> None:
     assert f"Name={vtl.URL_ATTRIBUTE}&" in vtl.send_message_template(vtl.SendMessageSpec(url=True))
     assert vtl.URL_ATTRIBUTE not in vtl.send_message_template(vtl.SendMessageSpec())
     assert "\n" not in vtl.send_message_template(vtl.SendMessageSpec(url=True, fifo=True, group_id_path="e"))
+
+
+def test_a_raw_body_is_refused_when_empty_and_a_fifo_one_joins_the_fallback_group() -> None:
+    raw = vtl.send_message_template(vtl.SendMessageSpec(raw=True, fifo=True, group_id_fallback="g-1", dedup_id_headers=("X-Id",)))
+    assert raw.startswith("#set($hs") and '#if($input.body == "" || $input.body == "{}")Action=WebhookBodyIsEmpty' in raw
+    assert "$input.path(" not in raw  # a raw body has no fields
+    assert "&MessageGroupId=$util.urlEncode('g-1')" in raw
+    assert "&MessageDeduplicationId=" in raw
+    json_template = vtl.send_message_template(vtl.SendMessageSpec(fifo=True, group_id_path="a", dedup_id_headers=("X-Id",)))
+    assert '#if($input.body == "{}")Action=' in json_template and "&MessageDeduplicationId=" in json_template
