@@ -70,12 +70,31 @@ def send_message_spec(source: WebhookSource, *, raw: bool = False) -> vtl.SendMe
     """The request template's settings: for JSON bodies, or (raw) for the source's content_types."""
     return vtl.SendMessageSpec(
         raw=raw,
+        graph_validation=source.handshake == "graph",
         attribute_headers=source.attribute_headers,
         fifo=source.fifo,
         group_id_path=source.group_id_field,
         group_id_fallback=source.group_id_fallback,
         dedup_id_headers=source.delivery_headers if source.fifo else (),
         url=source.processing is not None and source.processing.signs_url,
+    )
+
+
+def route_of(source: WebhookSource, *, integration_uri: str, credentials_arn: str) -> openapi.Route:
+    """The source's route: its model and templates, and the check it answers."""
+    model = source.model
+    return openapi.Route(
+        path=source.route,
+        operation_id=f"queue_{source.name.replace('-', '_')}",
+        model_name=model_name(source) if model is not None else None,
+        schema=openapi_component(api_gateway_schema(model)) if model is not None else None,
+        integration_uri=integration_uri,
+        credentials_arn=credentials_arn,
+        request_template=vtl.send_message_template(send_message_spec(source)) if model is not None else "",
+        raw_types=source.content_types,
+        raw_template=vtl.send_message_template(send_message_spec(source, raw=True)) if source.content_types else "",
+        handshake=source.handshake,
+        verify_token=source.verify_token,
     )
 
 
@@ -129,11 +148,8 @@ class WebhookApi(Construct):
             tags=tags,
         ).role
         routes = [
-            openapi.Route(
-                path=s.source.route,
-                operation_id=f"queue_{s.source.name.replace('-', '_')}",
-                model_name=model_name(s.source) if s.source.model is not None else None,
-                schema=openapi_component(api_gateway_schema(s.source.model)) if s.source.model is not None else None,
+            route_of(
+                s.source,
                 integration_uri=openapi.sqs_integration_uri(
                     arn_part(self, s.queue.arn, PARTITION),
                     arn_part(self, s.queue.arn, REGION),
@@ -141,13 +157,6 @@ class WebhookApi(Construct):
                     s.queue.name,
                 ),
                 credentials_arn=self.role.arn,
-                request_template=vtl.send_message_template(send_message_spec(s.source))
-                if s.source.model is not None
-                else "",
-                raw_types=s.source.content_types,
-                raw_template=vtl.send_message_template(send_message_spec(s.source, raw=True))
-                if s.source.content_types
-                else "",
             )
             for s in sources
         ]

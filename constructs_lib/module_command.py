@@ -41,7 +41,8 @@ AWS_PROVIDER_SOURCE = "hashicorp/aws"
 # What a module fixes when it is made, and why it cannot be a variable.
 FIXED = {
     "sources (names, routes)": "each source is its own queues, route, pipe and workflow: resources, not values",
-    "body model (JSON Schema)": "API Gateway validates against the model in the OpenAPI document, derived from a Pydantic class",
+    "body model (JSON Schema) and content types": "API Gateway validates against the model in the OpenAPI document, derived from a Pydantic class; each content type has its own template",
+    "handshakes": "an endpoint check is a method and templates of the API, and Meta's verify token is compared in them",
     "signature scheme": "decides which headers the API forwards and which verifier code runs",
     "FIFO or standard queue": "a queue cannot change type in place; FIFO also changes names and the request template",
     "processing step": "the Lambda code (or states) of the workflow is part of the module",

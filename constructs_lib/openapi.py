@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import policies, vtl
+from . import handshakes, policies, vtl
 from .terraform_text import RawJson
 
 __all__ = ["Route", "build_openapi", "gateway_responses", "media_variants", "sqs_integration_uri"]
@@ -66,6 +66,8 @@ class Route:
     description: str = ""
     raw_types: tuple[str, ...] = ()  # bare media types, each accepted with its charset forms
     raw_template: str = ""  # the request template of the raw types
+    handshake: str | None = None  # the provider check the route answers (see handshakes)
+    verify_token: str | None = None  # the meta handshake's
 
 
 def sqs_integration_uri(partition: str, region: str, account_id: str, queue_name: str) -> str:
@@ -86,6 +88,11 @@ def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
     for raw in route.raw_types:
         for media in media_variants(raw):
             templates[media] = route.raw_template
+    graph = route.handshake == "graph"
+    if graph:
+        # Graph's validation request is text/plain, whatever the source accepts.
+        for media in media_variants("text/plain"):
+            templates.setdefault(media, vtl.graph_text_template())
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "description": route.description or f"Queue a webhook delivery ({route.model_name or ', '.join(route.raw_types)}).",
@@ -118,7 +125,7 @@ def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
                 },
                 CLIENT_ERROR_PATTERN: {
                     "statusCode": CLIENT_ERROR_STATUS,
-                    "responseTemplates": {JSON: vtl.client_error_response_template()},
+                    "responseTemplates": {JSON: vtl.client_error_response_template(graph_validation=graph)},
                 },
                 "default": {
                     "statusCode": "500",
@@ -181,6 +188,10 @@ def build_openapi(
         else:
             schemas[route.model_name] = route.schema
         paths[route.path] = {"post": _operation(route, api_key)}
+        if route.handshake in handshakes.GET_HANDSHAKES:
+            paths[route.path]["get"] = handshakes.get_operation(
+                route.handshake, f"{route.operation_id}_check", verify_token=route.verify_token
+            )
     document: dict[str, Any] = {
         "openapi": "3.0.1",
         "info": {"title": title, "version": "1.0", "description": description or title},

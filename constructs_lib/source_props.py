@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -47,6 +47,8 @@ _GROUP_FALLBACK = re.compile(r"^[!-~]{1,128}$")
 # Content-Type as sent, so the props name each type once and the API lists its charset forms.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 JSON = "application/json"
+# What a Velocity single-quoted literal holds as it is (see vtl._vtl_string).
+_VERIFY_TOKEN = re.compile(r"^[!#-&(-\[\]-~]{1,128}$")
 
 
 class WebhookSource(FrozenProps):
@@ -143,6 +145,18 @@ class WebhookSource(FrozenProps):
         le=12 * 3600,
         description="how long a received message stays hidden from other consumers; None = 30 s, "
         "or with processing the pipe's worst case (batch window + workflow timeout) + 30 s",
+    )
+    handshake: Literal["meta", "graph", "dropbox"] | None = Field(
+        default=None,
+        description="answer the provider's endpoint check on this route, queueing nothing of it: "
+        "'meta' (GET hub.challenge, with verify_token), 'graph' (Microsoft Graph's POST "
+        "?validationToken), 'dropbox' (GET ?challenge); None = no check is answered",
+    )
+    verify_token: str | None = Field(
+        default=None,
+        description="handshake='meta' only, required there: the Verify Token you enter in Meta's App "
+        "Dashboard; API Gateway compares it, so it sits in the API definition (it proves the URL is "
+        "yours to Meta, not a delivery to you: deliveries are signed with the app secret)",
     )
     processing: Processing | None = Field(
         default=None,
@@ -272,6 +286,16 @@ class WebhookSource(FrozenProps):
             raise ValueError(f"content_types {list(value)} lists a media type twice: list each once")
         return value
 
+    @field_validator("verify_token")
+    @classmethod
+    def _verify_token(cls, value: str | None) -> str | None:
+        if value is not None and not _VERIFY_TOKEN.match(value):
+            raise ValueError(
+                f"verify_token {value!r} is not a token API Gateway can compare: use 1-128 printable "
+                "ASCII characters without spaces, quotes or backslashes (e.g. a random hex string)"
+            )
+        return value
+
     @field_validator("group_id_fallback")
     @classmethod
     def _fallback(cls, value: str) -> str:
@@ -300,6 +324,13 @@ class WebhookSource(FrozenProps):
             raise ValueError(
                 f"content_types lists {JSON!r}, which the model validates: remove it from content_types, "
                 "or drop model to queue JSON bodies unvalidated"
+            )
+        if (self.handshake == "meta") != (self.verify_token is not None):
+            raise ValueError(
+                "handshake='meta' needs verify_token, the Verify Token of Meta's App Dashboard: set it"
+                if self.verify_token is None
+                else f"verify_token is set but handshake={self.handshake!r}: only Meta's check reads it; "
+                "set handshake='meta', or remove verify_token"
             )
         if self.group_id_field and self.model is None:
             raise ValueError(

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import handshakes
 from .verifier_schemes import received_at_attribute, url_attribute
 
 __all__ = [
@@ -91,6 +92,8 @@ class SendMessageSpec:
     url: bool = False
     # A body of a raw media type (form, XML, text): not JSON, so FIFO groups take the fallback.
     raw: bool = False
+    # Answer Microsoft Graph's validation (?validationToken=) instead of queueing: see handshakes.
+    graph_validation: bool = False
 
 
 def _vtl_string(value: str) -> str:
@@ -196,7 +199,25 @@ def send_message_template(spec: SendMessageSpec) -> str:
         # `#{else}`: followed by a letter, a bare `#else` would read as a directive `#elseAction`.
         f"#if({empty})Action={EMPTY_BODY_ACTION}#{{else}}" + "".join(message) + "#end"
     )
+    if spec.graph_validation:
+        return _graph_check("".join(parts))
     return "".join(parts)
+
+
+def _graph_check(otherwise: str) -> str:
+    """Graph's validation request is answered, never queued: SQS is asked for HANDSHAKE_ACTION,
+    which it refuses, and client_error_response_template(graph_validation=True) writes the token."""
+    return (
+        f"{handshakes.QUERY_MAP}#if(\"$!qs.get('{handshakes.GRAPH_QUERY}')\" != \"\")"
+        f"Action={handshakes.HANDSHAKE_ACTION}#{{else}}{otherwise}#end"
+    )
+
+
+def graph_text_template() -> str:
+    """The template of text/plain on a Graph route whose source does not accept text bodies:
+    Graph's validation request is answered; any other text body is refused with 415, by a
+    SendMessage without a body, which SQS refuses with MissingParameter."""
+    return _graph_check("Action=SendMessage")
 
 
 def success_response_template() -> str:
@@ -211,20 +232,42 @@ REFUSED_BODY_ERRORS = ("InvalidParameterValue", "InvalidMessageContents")
 # What SQS answers to EMPTY_BODY_ACTION (SQS API reference, common errors: "InvalidAction: The
 # action or operation requested is invalid").
 EMPTY_BODY_ERROR = "InvalidAction"
+# What SQS answers to a SendMessage without MessageBody (SQS API reference, common errors:
+# "MissingParameter: A required parameter for the specified action is not supplied").
+MISSING_BODY_ERROR = "MissingParameter"
 
 
-def client_error_response_template() -> str:
+def client_error_response_template(*, graph_validation: bool = False) -> str:
     """SQS answered 4xx: 413 when it refused this very body, 400 when the template refused an
     empty body (see EMPTY_BODY_ACTION), else the failure answer (with the integration
     response's own status, 502). An engine that ignored the override would still tell the
     provider to retry rather than to give up.
+
+    graph_validation: the route answers Microsoft Graph's validation request. Its refused
+    HANDSHAKE_ACTION becomes 200 with the URL-decoded token as plain text, and a text body the
+    source does not accept (MissingParameter, see graph_text_template) becomes 415.
     """
     condition = " || ".join(f'$code == "{code}"' for code in REFUSED_BODY_ERRORS)
+    graph = ""
+    if graph_validation:
+        graph = (
+            f"#if($code == \"{EMPTY_BODY_ERROR}\" && \"$!qs.get('{handshakes.GRAPH_QUERY}')\" != \"\")"
+            "#set($context.responseOverride.status = 200)"
+            "#set($context.responseOverride.header.Content-Type = 'text/plain')"
+            "#set($context.responseOverride.header.X-Content-Type-Options = 'nosniff')"
+            f"$qs.get('{handshakes.GRAPH_QUERY}')"
+            f'#elseif($code == "{MISSING_BODY_ERROR}")'
+            "#set($context.responseOverride.status = 415)"
+            '{"message": "Unsupported Media Type", "requestId": "$context.requestId"}'
+            "#{else}"
+        )
     return (
         # SQS's JSON errors wrap the error in ErrorResponse (as its answers wrap results in
         # SendMessageResponse); the bare form is read too. Only one of them is ever present.
         "#set($code = \"$!input.path('$.ErrorResponse.Error.Code')$!input.path('$.Error.Code')\")"
-        f"#if({condition})"
+        + (handshakes.QUERY_MAP if graph_validation else "")
+        + graph
+        + f"#if({condition})"
         "#set($context.responseOverride.status = 413)"
         '{"message": "The webhook was not queued: the queue refused its body (larger than the '
         'queue accepts, or holding characters SQS does not store). Sending it again will not help.", '
@@ -232,7 +275,7 @@ def client_error_response_template() -> str:
         f'#elseif($code == "{EMPTY_BODY_ERROR}")'
         "#set($context.responseOverride.status = 400)"
         '{"message": "Invalid request body", "errors": "the body is empty", "requestId": "$context.requestId"}'
-        "#else" + failure_response_template() + "#end"
+        "#else" + failure_response_template() + "#end" + ("#end" if graph_validation else "")
     )
 
 

@@ -286,6 +286,8 @@ NOT_VARIABLES: dict[str, str] = {
     "WebhookSource._delivery_header": "headers are fixed at generation",
     "WebhookSource._forward_headers": "headers are fixed at generation",
     "WebhookSource._fallback": "group_id_fallback (FIFO) is fixed at generation",
+    "WebhookSource._content_types": "the body's content types, like its model, are fixed at generation",
+    "WebhookSource._verify_token": "handshakes are fixed at generation",
     "Processing._scheme": "signature schemes are fixed at generation",
     "Processing._signature": "a described signature, public key and signed URL belong to the scheme, fixed at generation",
     "Processing._signed_url": "the signed URL belongs to the scheme, fixed at generation",

@@ -20,11 +20,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from constructs_lib import WebhookSource
-from constructs_lib.api import send_message_spec
-from constructs_lib.openapi import Route, build_openapi, media_variants, sqs_integration_uri
-from constructs_lib.vtl import send_message_template
+from constructs_lib.openapi import build_openapi, media_variants
 from examples.models import User
-from support.localstack import REGION, LocalStack
+from support.localstack import LocalStack, local_route
 
 from test_loss_paths_e2e import raw_post
 
@@ -40,20 +38,6 @@ class RawRoute:
     endpoint: str
     queue_url: str
     sqs: Any
-
-
-def _route(aws: LocalStack, source: WebhookSource, queue: str) -> Route:
-    return Route(
-        path=source.route,
-        operation_id=f"queue_{source.name}",
-        model_name="UsersBody" if source.model is not None else None,
-        schema={"type": "object", "required": ["name"]} if source.model is not None else None,
-        integration_uri=sqs_integration_uri("aws", REGION, aws.account_id, queue),
-        credentials_arn=f"arn:aws:iam::{aws.account_id}:role/unused-by-localstack",
-        request_template=send_message_template(send_message_spec(source)) if source.model is not None else "",
-        raw_types=source.content_types,
-        raw_template=send_message_template(send_message_spec(source, raw=True)),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +58,7 @@ def routes(localstack: LocalStack) -> Iterator[dict[str, RawRoute]]:
         if source.fifo:
             attributes |= {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
         queues[name] = sqs.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
-    document = build_openapi(
-        "raw", [_route(localstack, source, queues[name].rsplit("/", 1)[1]) for name, source in sources.items()]
-    )
+    document = build_openapi("raw", [local_route(localstack, source, queues[name]) for name, source in sources.items()])
     api = gateway.import_rest_api(body=json.dumps(document).encode())["id"]
     try:
         gateway.create_deployment(restApiId=api, stageName="v1")

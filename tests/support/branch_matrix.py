@@ -290,6 +290,31 @@ CASES: tuple[Case, ...] = (
         _props("public-key", _source(processing=_processing(scheme="discord", public_key=DISCORD_PUBLIC_KEY))),
     ),
     Case(
+        "raw-bodies",
+        "WebhookSource.content_types: a FIFO source of form and XML bodies without a model, and one beside a model",
+        _props(
+            "raw-bodies",
+            WebhookSource(
+                name="forms",
+                model=None,
+                content_types=("application/x-www-form-urlencoded", "application/xml"),
+                fifo=True,
+                delivery_id_header="X-Delivery",
+            ),
+            _source("mixed", content_types=("text/plain",)),
+        ),
+    ),
+    Case(
+        "handshakes",
+        "WebhookSource.handshake (meta, graph, dropbox) and verify_token",
+        _props(
+            "handshakes",
+            _source("meta", handshake="meta", verify_token="meta-verify-token"),
+            _source("graph", handshake="graph"),
+            _source("dropbox", handshake="dropbox"),
+        ),
+    ),
+    Case(
         "existing-secret",
         "secret_arn with secret_kms_key_arn",
         _props("existing-secret", _source(processing=_processing(secret_arn=SECRET_ARN, secret_kms_key_arn=SECRET_KEY_ARN))),

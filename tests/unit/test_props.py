@@ -110,6 +110,11 @@ def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
         ({"content_types": ["form"]}, "'form' is not a bare media type"),
         ({"content_types": ["text/plain", "text/plain"]}, "lists a media type twice"),
         ({"model": None, "content_types": ["text/plain"], "fifo": True, "group_id_field": "event"}, "names a JSON body field, but the source has no model"),
+        ({"handshake": "meta"}, "handshake='meta' needs verify_token"),
+        ({"verify_token": "abc"}, "verify_token is set but handshake=None"),
+        ({"handshake": "graph", "verify_token": "abc"}, "verify_token is set but handshake='graph'"),
+        ({"handshake": "meta", "verify_token": "a'b"}, "is not a token API Gateway can compare"),
+        ({"handshake": "zoom2"}, "Input should be 'meta', 'graph' or 'dropbox'"),
     ],
 )
 def test_invalid_source_props_fail_with_one_clear_error(source: dict, expected: str) -> None:
