@@ -14,7 +14,7 @@ from pathlib import Path
 from cdktf import App
 
 from constructs_lib import ProcessCode, Processing, WebhookIngest, WebhookIngestProps, WebhookSource, WebhookStack
-from examples.models import GitHubEvent, MailgunEvent, User
+from examples.models import GitHubEvent, MailgunEvent, MailgunWebhook, SlackEnvelope, User
 
 # The example processing Lambda; replace it with your own code root.
 PROCESSOR = Path(__file__).resolve().parent / "lambda_src" / "processor"
@@ -98,10 +98,62 @@ def github(app: App) -> None:
     )
 
 
+def mailgun(app: App) -> None:
+    """Mailgun webhooks as Mailgun sends them today: POST /webhooks/mailgun, the event under
+    `event-data` and the signature beside it, checked by the verifier (HMAC of timestamp +
+    token, replay window on the timestamp)."""
+    stack = WebhookStack(app, "mailgun")
+    WebhookIngest(
+        stack,
+        "Webhooks",
+        WebhookIngestProps(
+            name="mailgun-hooks",
+            sources=(
+                WebhookSource(
+                    name="mailgun",
+                    model=MailgunWebhook,
+                    processing=Processing(scheme="mailgun", process=ProcessCode(code_dir=PROCESSOR)),
+                ),
+            ),
+        ),
+    )
+
+
+def slack(app: App) -> None:
+    """A Slack app: Events API deliveries (JSON) on POST /slack/events and slash commands
+    (form-encoded) on POST /slack/commands, each signed with the app's signing secret
+    (X-Slack-Signature) and verified after the queue. Set the same signing secret in both
+    sources' secrets."""
+    stack = WebhookStack(app, "slack")
+    WebhookIngest(
+        stack,
+        "Webhooks",
+        WebhookIngestProps(
+            name="slack-app",
+            sources=(
+                WebhookSource(
+                    name="events",
+                    path="/slack/events",
+                    model=SlackEnvelope,
+                    processing=Processing(scheme="slack", process=ProcessCode(code_dir=PROCESSOR)),
+                ),
+                WebhookSource(
+                    name="commands",
+                    path="/slack/commands",
+                    content_types=("application/x-www-form-urlencoded",),
+                    processing=Processing(scheme="slack", process=ProcessCode(code_dir=PROCESSOR)),
+                ),
+            ),
+        ),
+    )
+
+
 def build(app: App) -> App:
     mailgun_fifo(app)
     users_standard(app)
     github(app)
+    mailgun(app)
+    slack(app)
     return app
 
 

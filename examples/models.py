@@ -48,6 +48,55 @@ class MailgunEvent(BaseModel):
     timestamp: datetime = Field(description="When it happened (RFC 3339 date-time).")
 
 
+class MailgunWebhookSignature(BaseModel):
+    """What Mailgun signs: HMAC-SHA256 of timestamp + token with the webhook signing key."""
+
+    model_config = ConfigDict(strict=True)
+
+    timestamp: str = Field(description="Unix seconds, as a string of digits.")
+    token: str = Field(description="50 random characters; a replay reuses it.")
+    signature: str = Field(description="Hex HMAC-SHA256 of timestamp + token.")
+
+
+class MailgunEventData(BaseModel):
+    """The event of a Mailgun webhook (https://documentation.mailgun.com, "Webhooks"): what every
+    kind shares. Other fields (message, flags, delivery-status, ...) are allowed."""
+
+    model_config = ConfigDict(strict=True)
+
+    event: str = Field(description="accepted, delivered, failed, opened, clicked, unsubscribed, complained, ...")
+    id: str = Field(description="Unique id of the event.")
+    timestamp: float = Field(description="When it happened, Unix seconds with a fraction.")
+    recipient: str | None = Field(default=None, description="The address the message was sent to.")
+
+
+class MailgunWebhook(BaseModel):
+    """A Mailgun webhook as Mailgun sends it today: the signature beside the event, which sits
+    under `event-data`. The article's `MailgunEvent` (the fields at the top level) refuses these."""
+
+    model_config = ConfigDict(strict=True, populate_by_name=True)
+
+    signature: MailgunWebhookSignature
+    event_data: MailgunEventData = Field(alias="event-data")
+
+
+class SlackEnvelope(BaseModel):
+    """A Slack Events API request (https://api.slack.com/apis/events-api): the URL verification
+    challenge, or an event callback wrapping one event. Other fields are allowed; the
+    X-Slack-Signature header is what makes it trustworthy."""
+
+    model_config = ConfigDict(strict=True)
+
+    type: str = Field(description="url_verification, event_callback or app_rate_limited.")
+    token: str | None = Field(default=None, description="The deprecated verification token; use the signature.")
+    challenge: str | None = Field(default=None, description="url_verification: what to answer.")
+    team_id: str | None = None
+    api_app_id: str | None = None
+    event: dict[str, Any] | None = Field(default=None, description="event_callback: the event itself.")
+    event_id: str | None = Field(default=None, description="event_callback: unique id of the event.")
+    event_time: int | None = None
+
+
 class User(BaseModel):
     """The CDK article's Zod ``userSchema``: a name, an integer age of at least 18, an e-mail."""
 

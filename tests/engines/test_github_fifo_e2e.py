@@ -14,7 +14,9 @@ import hmac
 import json
 import secrets
 import time
+import urllib.parse
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,3 +138,24 @@ def test_the_verifier_accepts_the_queued_delivery_and_rejects_a_forged_one(
         verdict = handler.handler(record, None)
         verdicts[verdict["deliveryId"]] = (verdict["valid"], verdict["reason"])
     assert verdicts == {deliveries["genuine"]: (True, None), deliveries["forged"]: (False, "bad_signature")}
+
+
+def test_githubs_published_sample_events_are_accepted_and_queued_byte_for_byte(
+    outputs: dict[str, Any], sqs: Any, localstack: LocalStack
+) -> None:
+    """octokit/webhooks' payload examples (tests/events/providers/SOURCES.md), as GitHub sends
+    them, through the deployed route: each accepted and queued unchanged in its repository's group."""
+    url = localstack.local_url(outputs[PREFIX + "endpoint"])
+    samples = sorted((Path(__file__).resolve().parents[1] / "events" / "providers").glob("github-*.json"))
+    assert len(samples) >= 4
+    for sample in samples:
+        body = sample.read_bytes()
+        event = sample.stem.removeprefix("github-").split("-")[0]
+        status, answer = post(url, body, github_headers(body, "s3cret", str(uuid.uuid4()), event=event))
+        assert status == 200, (sample.name, answer)
+        (message,) = receive_all(sqs, outputs[PREFIX + "queue_url"])
+        assert message["Body"].encode() == body
+        repository = json.loads(body).get("repository")
+        # $util.urlEncode is Java's URLEncoder: letters, digits and .-*_ stay as they are.
+        group = urllib.parse.quote_plus(repository["full_name"], safe="*") if repository else "default"
+        assert message["Attributes"]["MessageGroupId"] == group
