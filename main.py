@@ -120,10 +120,11 @@ def mailgun(app: App) -> None:
 
 
 def slack(app: App) -> None:
-    """A Slack app: Events API deliveries (JSON) on POST /slack/events and slash commands
-    (form-encoded) on POST /slack/commands, each signed with the app's signing secret
-    (X-Slack-Signature) and verified after the queue. Set the same signing secret in both
-    sources' secrets."""
+    """A Slack app: Events API deliveries (JSON) on POST /slack/events, where a small function
+    answers Slack's url_verification (signed, so it reads the signing secret) and queues every
+    other request as the route would; and slash commands (form-encoded) on POST /slack/commands,
+    straight to their queue. Both are signed with the app's signing secret (X-Slack-Signature)
+    and verified after the queue. Set the same signing secret in both sources' secrets."""
     stack = WebhookStack(app, "slack")
     WebhookIngest(
         stack,
@@ -135,6 +136,7 @@ def slack(app: App) -> None:
                     name="events",
                     path="/slack/events",
                     model=SlackEnvelope,
+                    handshake="slack",
                     processing=Processing(scheme="slack", process=ProcessCode(code_dir=PROCESSOR)),
                 ),
                 WebhookSource(

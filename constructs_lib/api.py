@@ -15,7 +15,8 @@ from .terraform_text import RawJson, terraform_string
 from .terraform_values import count_when, instance_ref, total, with_statements
 from .tokens import is_token
 from .schema import api_gateway_schema, openapi_component
-from .source_props import WebhookSource
+from .naming import pipeline_names
+from .source_props import EDGE_HANDSHAKES, WebhookSource
 from .webhook_props import WebhookIngestProps
 
 if TYPE_CHECKING:
@@ -80,8 +81,11 @@ def send_message_spec(source: WebhookSource, *, raw: bool = False) -> vtl.SendMe
     )
 
 
-def route_of(source: WebhookSource, *, integration_uri: str, credentials_arn: str) -> openapi.Route:
-    """The source's route: its model and templates, and the check it answers."""
+def route_of(
+    source: WebhookSource, *, integration_uri: str, credentials_arn: str, edge_uri: str | None = None
+) -> openapi.Route:
+    """The source's route: its model and templates, and the check it answers (edge_uri: the
+    edge function's, for the checks it answers)."""
     model = source.model
     return openapi.Route(
         path=source.route,
@@ -95,6 +99,7 @@ def route_of(source: WebhookSource, *, integration_uri: str, credentials_arn: st
         raw_template=vtl.send_message_template(send_message_spec(source, raw=True)) if source.content_types else "",
         handshake=source.handshake,
         verify_token=source.verify_token,
+        edge_uri=edge_uri if source.handshake in EDGE_HANDSHAKES else None,
     )
 
 
@@ -147,19 +152,17 @@ class WebhookApi(Construct):
             ),
             tags=tags,
         ).role
-        routes = [
-            route_of(
-                s.source,
-                integration_uri=openapi.sqs_integration_uri(
-                    arn_part(self, s.queue.arn, PARTITION),
-                    arn_part(self, s.queue.arn, REGION),
-                    arn_part(self, s.queue.arn, ACCOUNT),
-                    s.queue.name,
-                ),
-                credentials_arn=self.role.arn,
+        routes = []
+        for s in sources:
+            where = (arn_part(self, s.queue.arn, PARTITION), arn_part(self, s.queue.arn, REGION), arn_part(self, s.queue.arn, ACCOUNT))
+            routes.append(
+                route_of(
+                    s.source,
+                    integration_uri=openapi.sqs_integration_uri(*where, s.queue.name),
+                    credentials_arn=self.role.arn,
+                    edge_uri=openapi.lambda_integration_uri(*where, pipeline_names(name, s.source.name).edge),
+                )
             )
-            for s in sources
-        ]
         document = openapi.build_openapi(
             name,
             routes,

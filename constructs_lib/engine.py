@@ -54,6 +54,7 @@ AWS_CLASSES: dict[str, tuple[str, ...]] = {
     "iam_role_policy_attachment": ("IamRolePolicyAttachment",),
     "kms_key": ("KmsKey",),
     "lambda_function": ("LambdaFunction", "LambdaFunctionEnvironment", "LambdaFunctionLoggingConfig"),
+    "lambda_permission": ("LambdaPermission",),
     "pipes_pipe": (
         "PipesPipe",
         "PipesPipeLogConfiguration",

@@ -27,9 +27,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GET_HANDSHAKES", "GRAPH_QUERY", "HANDSHAKE_ACTION", "get_operation"]
+__all__ = ["EDGE_GET_HANDSHAKES", "EDGE_POST_HANDSHAKES", "GET_HANDSHAKES", "GRAPH_QUERY", "HANDSHAKE_ACTION", "get_operation"]
 
 GET_HANDSHAKES = ("meta", "dropbox")
+# Checks the edge function answers on the POST route (every request of the route passes it),
+# and on a GET of its own (X's CRC; deliveries stay API -> SQS).
+EDGE_POST_HANDSHAKES = ("slack", "zoom", "discord")
+EDGE_GET_HANDSHAKES = ("x",)
 # The query parameter of Microsoft Graph's validation request.
 GRAPH_QUERY = "validationToken"
 # An SQS action that does not exist: what the POST template asks for on Graph's validation.

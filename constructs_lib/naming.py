@@ -68,6 +68,11 @@ class PipelineNames:
         return f"{self.base}-process"
 
     @property
+    def edge(self) -> str:
+        """The function answering endpoint checks the API cannot (see handshakes)."""
+        return f"{self.base}-edge"
+
+    @property
     def state_machine(self) -> str:
         return self.base
 

@@ -19,7 +19,7 @@ from typing import Any
 from . import handshakes, policies, vtl
 from .terraform_text import RawJson
 
-__all__ = ["Route", "build_openapi", "gateway_responses", "media_variants", "sqs_integration_uri"]
+__all__ = ["Route", "build_openapi", "gateway_responses", "lambda_integration_uri", "media_variants", "sqs_integration_uri"]
 
 VALIDATOR = "body-only"
 JSON = "application/json"
@@ -67,6 +67,8 @@ class Route:
     raw_types: tuple[str, ...] = ()  # bare media types, each accepted with its charset forms
     raw_template: str = ""  # the request template of the raw types
     handshake: str | None = None  # the provider check the route answers (see handshakes)
+    # The edge function's invocation URI, for checks it answers (see lambda_src/verifier/edge.py).
+    edge_uri: str | None = None
     verify_token: str | None = None  # the meta handshake's
 
 
@@ -107,7 +109,9 @@ def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
             "500": {"description": "Not queued (SQS failed or throttled); retry."},
             CLIENT_ERROR_STATUS: {"description": "Not queued (SQS refused the request, e.g. its queue is missing); retry."},
         },
-        "x-amazon-apigateway-integration": {
+        "x-amazon-apigateway-integration": _edge_integration(route.edge_uri, templates)
+        if route.edge_uri is not None and route.handshake in handshakes.EDGE_POST_HANDSHAKES
+        else {
             "type": "aws",
             "httpMethod": "POST",
             "uri": route.integration_uri,
@@ -139,6 +143,46 @@ def _operation(route: Route, api_key: bool | RawJson) -> dict[str, Any]:
     elif api_key:
         operation["security"] = [{API_KEY_SCHEME: []}]
     return operation
+
+
+def lambda_integration_uri(partition: str, region: str, account_id: str, function_name: str) -> str:
+    """The invocation URI of a Lambda function for an `aws` integration. Built from the name,
+    so the API need not wait for the function (API Gateway calls it only when a request comes)."""
+    function_arn = f"arn:{partition}:lambda:{region}:{account_id}:function:{function_name}"
+    return f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def _edge_integration(uri: str, templates: dict[str, str], *, crc: bool = False) -> dict[str, Any]:
+    """The edge function as a route's integration: it gets what the route would send to SQS
+    (or X's token) and writes the answer; its errors (a retry can cure them) answer 500."""
+    return {
+        "type": "aws",
+        "httpMethod": "POST",
+        "uri": uri,
+        "passthroughBehavior": "never",
+        "requestTemplates": {JSON: vtl.crc_request_template()}
+        if crc
+        else {media: vtl.edge_request_template(template) for media, template in templates.items()},
+        "responses": {
+            # A Lambda integration selects by the error message: a result has none.
+            "default": {"statusCode": "200", "responseTemplates": {JSON: vtl.edge_response_template()}},
+            ".+": {"statusCode": "500", "responseTemplates": {JSON: vtl.failure_response_template()}},
+        },
+    }
+
+
+def _crc_operation(route: Route) -> dict[str, Any]:
+    assert route.edge_uri is not None
+    return {
+        "operationId": f"{route.operation_id}_check",
+        "description": "Answer X's CRC (GET ?crc_token=) with the HMAC of the token; nothing is queued.",
+        "responses": {
+            "200": {"description": "The response token."},
+            "400": {"description": "No crc_token."},
+            "500": {"description": "The function failed; X checks again."},
+        },
+        "x-amazon-apigateway-integration": _edge_integration(route.edge_uri, {}, crc=True),
+    }
 
 
 def gateway_responses() -> dict[str, Any]:
@@ -188,6 +232,8 @@ def build_openapi(
         else:
             schemas[route.model_name] = route.schema
         paths[route.path] = {"post": _operation(route, api_key)}
+        if route.handshake == "x" and route.edge_uri is not None:
+            paths[route.path]["get"] = _crc_operation(route)
         if route.handshake in handshakes.GET_HANDSHAKES:
             paths[route.path]["get"] = handshakes.get_operation(
                 route.handshake, f"{route.operation_id}_check", verify_token=route.verify_token

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from constructs import Construct
 
 from . import engine, policies
+from .handshakes import EDGE_POST_HANDSHAKES
 from .function import PythonFunction, PythonFunctionProps
 from .iam import service_role
 from .terraform_text import terraform_string
@@ -23,7 +24,7 @@ from .terraform_values import count_when, instance_ref, with_statements
 from .tokens import is_token
 from .naming import pipeline_names
 from .pipeline_props import ProcessCode, Processing, ProcessFunction, ProcessStates
-from .source_props import WebhookSource
+from .source_props import EDGE_HANDSHAKES, WebhookSource
 from .verifier_schemes import VERIFIER_DIR
 from .workflow import webhook_workflow
 
@@ -31,7 +32,21 @@ if TYPE_CHECKING:
     from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
     from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
-__all__ = ["WebhookPipeline", "verifier_environment"]
+__all__ = ["WebhookPipeline", "edge_environment", "verifier_environment"]
+
+# The edge function answers checks that wait 3 seconds (Slack, Zoom, Discord): a short timeout,
+# and memory enough for a quick cold start (Lambda's CPU grows with it).
+EDGE_TIMEOUT_SECONDS = 5
+EDGE_MEMORY_MB = 256
+
+
+def edge_environment(source: WebhookSource, secret_arn: str | None, queue_url: str) -> dict[str, str]:
+    """The edge function's configuration (lambda_src/verifier/edge.py): the verifier's, the check
+    it answers and, where deliveries pass it, their queue."""
+    environment = {**verifier_environment(source, secret_arn), "WEBHOOK_HANDSHAKE": str(source.handshake)}
+    if source.handshake in EDGE_POST_HANDSHAKES:
+        environment["WEBHOOK_QUEUE_URL"] = queue_url
+    return environment
 
 
 def verifier_environment(source: WebhookSource, secret_arn: str | None) -> dict[str, str]:
@@ -85,6 +100,7 @@ class WebhookPipeline(Construct):
         queue_key_arn: str | None = None,
         log_key_arn: str | None = None,
         queue_key_used: Any = None,
+        api_execution_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         aws = engine.of(self).aws
@@ -158,6 +174,10 @@ class WebhookPipeline(Construct):
                 policy=json.dumps({"Version": policies.VERSION, "Statement": policies.secret_key_statements(p.secret_kms_key_arn)}),
                 count=count_when(self, core.Op.not_(core.Op.eq(p.secret_kms_key_arn, core.Token.null_value()))),
             )
+        self.edge: PythonFunction | None = None
+        if source.handshake in EDGE_HANDSHAKES:
+            assert api_execution_arn is not None, "an edge function needs the API that calls it"
+            self.edge = self._edge(source, names.edge, queue, account, api_execution_arn, lambda_common, queue_key_arn, key_used)
         self.processor: PythonFunction | None = None
         process: str | dict[str, Any]
         step = p.process
@@ -299,3 +319,79 @@ class WebhookPipeline(Construct):
             # The pipe starts polling as soon as it exists; without its rights it would fail.
             depends_on=[pipe_policy],
         )
+
+    def _edge(
+        self,
+        source: WebhookSource,
+        name: str,
+        queue: SqsQueue,
+        account: str,
+        api_execution_arn: str,
+        common: dict[str, Any],
+        queue_key_arn: str | None,
+        key_used: Any,
+    ) -> PythonFunction:
+        """The function answering the source's endpoint check on its route (see handshakes):
+        the verifier's code and secret; on a POST route it also sends every delivery to the
+        queue, exactly as the route would."""
+        p = source.processing
+        assert p is not None
+        aws, core = engine.of(self).aws, engine.of(self).core
+        post = source.handshake in EDGE_POST_HANDSHAKES
+        statements: list[dict[str, Any]] = []
+        if self.secret_arn is not None:
+            varies = is_token(p.secret_kms_key_arn)
+            statements += policies.secret_read_statements(self.secret_arn, None if varies else p.secret_kms_key_arn)
+        if post:
+            statements.append(
+                {"Sid": "SendToItsQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue.arn}
+            )
+            if queue_key_arn is not None and key_used is True:
+                statements += policies.queue_key_statements(queue_key_arn, send=True)
+        edge = PythonFunction(
+            self,
+            "Edge",
+            PythonFunctionProps(
+                name=name,
+                code_dir=VERIFIER_DIR,
+                handler="edge.handler",
+                # Zoom and Slack wait 3 seconds for the answer.
+                timeout_seconds=EDGE_TIMEOUT_SECONDS,
+                environment=edge_environment(source, self.secret_arn, queue.url),
+                policy_statements=tuple(statements),
+                description=f"Answers {source.handshake}'s endpoint check on the {source.name} route",
+                source_account=account,
+                **{**common, "memory_mb": max(common["memory_mb"], EDGE_MEMORY_MB)},
+            ),
+        )
+        if post and queue_key_arn is not None and key_used is not True:
+            # The queue key is a Terraform choice: its grant is a policy of its own, made with the key.
+            aws.IamRolePolicy(
+                self,
+                "EdgeQueueKeyPolicy",
+                name="use-queue-key",
+                role=edge.role.id,
+                policy=json.dumps({"Version": policies.VERSION, "Statement": policies.queue_key_statements(queue_key_arn, send=True)}),
+                count=count_when(self, key_used),
+            )
+        if p.secret_kms_key_arn is not None and is_token(p.secret_kms_key_arn):
+            aws.IamRolePolicy(
+                self,
+                "EdgeSecretKeyPolicy",
+                name="decrypt-signing-secret",
+                role=edge.role.id,
+                policy=json.dumps({"Version": policies.VERSION, "Statement": policies.secret_key_statements(p.secret_kms_key_arn)}),
+                count=count_when(self, core.Op.not_(core.Op.eq(p.secret_kms_key_arn, core.Token.null_value()))),
+            )
+        method = "POST" if post else "GET"
+        aws.LambdaPermission(
+            self,
+            "EdgeInvoke",
+            statement_id="ApiGatewayInvokes",
+            action="lambda:InvokeFunction",
+            function_name=edge.function.function_name,
+            principal="apigateway.amazonaws.com",
+            # Only this route's method, on any stage of this API.
+            source_arn=f"{api_execution_arn}/*/{method}{source.route}",
+        )
+        return edge

@@ -47,6 +47,8 @@ _GROUP_FALLBACK = re.compile(r"^[!-~]{1,128}$")
 # Content-Type as sent, so the props name each type once and the API lists its charset forms.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 JSON = "application/json"
+# Checks the edge function answers, and the scheme each needs (None: any with a secret).
+EDGE_HANDSHAKES: dict[str, str | None] = {"slack": "slack", "zoom": "zoom", "discord": "discord", "x": None}
 # What a Velocity single-quoted literal holds as it is (see vtl._vtl_string).
 _VERIFY_TOKEN = re.compile(r"^[!#-&(-\[\]-~]{1,128}$")
 
@@ -146,11 +148,14 @@ class WebhookSource(FrozenProps):
         description="how long a received message stays hidden from other consumers; None = 30 s, "
         "or with processing the pipe's worst case (batch window + workflow timeout) + 30 s",
     )
-    handshake: Literal["meta", "graph", "dropbox"] | None = Field(
+    handshake: Literal["meta", "graph", "dropbox", "slack", "zoom", "discord", "x"] | None = Field(
         default=None,
         description="answer the provider's endpoint check on this route, queueing nothing of it: "
         "'meta' (GET hub.challenge, with verify_token), 'graph' (Microsoft Graph's POST "
-        "?validationToken), 'dropbox' (GET ?challenge); None = no check is answered",
+        "?validationToken), 'dropbox' (GET ?challenge), answered by API Gateway; 'slack' "
+        "(url_verification), 'zoom' (endpoint.url_validation), 'discord' (PING, and 401 for bad "
+        "signatures), 'x' (GET crc_token), answered by a small function (the edge) that needs "
+        "processing with the provider's scheme; None = no check is answered",
     )
     verify_token: str | None = Field(
         default=None,
@@ -332,6 +337,8 @@ class WebhookSource(FrozenProps):
                 else f"verify_token is set but handshake={self.handshake!r}: only Meta's check reads it; "
                 "set handshake='meta', or remove verify_token"
             )
+        if self.handshake in EDGE_HANDSHAKES:
+            self._check_edge(self.handshake)
         if self.group_id_field and self.model is None:
             raise ValueError(
                 f"group_id_field={self.group_id_field!r} names a JSON body field, but the source has no "
@@ -393,6 +400,25 @@ class WebhookSource(FrozenProps):
                 "arrival in the DLQ; make dlq_retention_seconds at least retention_seconds"
             )
         return self
+
+    def _check_edge(self, kind: str) -> None:
+        """A check the edge function answers with the source's secret (or key) and scheme."""
+        wanted = EDGE_HANDSHAKES[kind]
+        scheme = self.processing.scheme if self.processing is not None else None
+        if scheme is None or (wanted is not None and scheme != wanted):
+            raise ValueError(
+                f"handshake={kind!r} is answered with the source's signing "
+                f"{'key' if kind == 'discord' else 'secret'}: add processing="
+                + (f"Processing(scheme={wanted!r}, ...)" if wanted else "Processing(scheme='hmac', ...) with X's signature")
+                + (f" (got scheme={scheme!r})" if scheme is not None else "")
+            )
+        if kind == "x" and self.processing is not None and self.processing.public_key is not None:
+            raise ValueError("handshake='x' answers with the consumer secret: use a secret, not public_key")
+        if kind != "x" and self.model is None and JSON not in self.content_types:
+            raise ValueError(
+                f"handshake={kind!r}: the provider's check is a JSON body, which this source does not "
+                f"accept: give model, or list {JSON!r} in content_types"
+            )
 
     def _check_pipeline(self, processing: Processing) -> None:
         if any_token(self.pipe_batch_size, processing.batch_window_seconds):

@@ -220,6 +220,31 @@ def graph_text_template() -> str:
     return _graph_check("Action=SendMessage")
 
 
+def edge_request_template(send_template: str) -> str:
+    """The edge function's input on a POST route (lambda_src/verifier/edge.py): the SendMessage
+    parameters the route would send to SQS, so a delivery is queued exactly as without the
+    function. They are form-encoded (letters, digits, `.-*_+%~=&`): a JSON string as they are."""
+    return '{"requestId": "$context.requestId", "form": "' + send_template + '"}'
+
+
+def crc_request_template() -> str:
+    """The edge function's input for X's CRC (GET ?crc_token=): the token, URL-encoded so that
+    any value is a JSON string as it is."""
+    return (
+        f"{handshakes.QUERY_MAP}#set($t = \"$!qs.get('crc_token')\")"
+        '{"requestId": "$context.requestId", "crc_token": "$util.urlEncode($t)"}'
+    )
+
+
+def edge_response_template() -> str:
+    """The edge function's answer `{"status", "body"}` as the response: its status, and its body
+    as JSON (none for 204)."""
+    return (
+        "#set($status = $input.path('$.status'))#set($context.responseOverride.status = $status)"
+        "#if($status != 204)$input.json('$.body')#end"
+    )
+
+
 def success_response_template() -> str:
     """200 body: the SQS MessageId, which a provider's delivery log can show."""
     return '{"id": "$input.path(\'$.SendMessageResponse.SendMessageResult.MessageId\')"}'

@@ -116,6 +116,7 @@ class WebhookIngest(Construct):
                 queue_key_arn=self.queue_key_arn,
                 log_key_arn=self.log_key_arn,
                 queue_key_used=queue_key.used,
+                api_execution_arn=self.api.rest_api.execution_arn,
             )
         if self.queue_key is not None:
             role_arn = self.api.role.arn

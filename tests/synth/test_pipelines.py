@@ -139,7 +139,7 @@ def test_every_role_is_scoped_to_the_arns_it_serves(synth: SynthOutput, name: st
         grants = role_statements(stack, role_for(stack, function["role"]))
         logs, *rest = grants
         assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-        if function["function_name"].endswith("-verify"):
+        if function["function_name"].endswith(("-verify", "-edge")):
             assert rest == [
                 {
                     "Sid": "ReadSigningSecret",
@@ -213,7 +213,7 @@ def test_the_secret_is_created_without_a_value(synth: SynthOutput, name: str) ->
     assert not resources(stack, "aws_secretsmanager_secret_version"), "a value would sit in Terraform state"
 
 
-@pytest.mark.parametrize("name", PROCESSING_STACKS)
+@pytest.mark.parametrize("name", (*PROCESSING_STACKS, "mailgun", "slack"))
 def test_lambda_zips_match_their_hash_and_hold_only_their_code(synth: SynthOutput, name: str) -> None:
     stack = synth.stack(name)
     for function in resources(stack, "aws_lambda_function").values():
@@ -224,8 +224,8 @@ def test_lambda_zips_match_their_hash_and_hold_only_their_code(synth: SynthOutpu
         assert function["source_code_hash"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
         with zipfile.ZipFile(synth.stack_dir(name) / function["filename"]) as archive:
             files = sorted(archive.namelist())
-        if function["function_name"].endswith("-verify"):
-            assert files == ["curves.py", "generic.py", "handler.py", "signatures.py"]
+        if function["function_name"].endswith(("-verify", "-edge")):
+            assert files == ["curves.py", "edge.py", "generic.py", "handler.py", "signatures.py"]
         else:
             assert files == ["handler.py"]
 

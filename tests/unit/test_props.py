@@ -114,7 +114,12 @@ def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
         ({"verify_token": "abc"}, "verify_token is set but handshake=None"),
         ({"handshake": "graph", "verify_token": "abc"}, "verify_token is set but handshake='graph'"),
         ({"handshake": "meta", "verify_token": "a'b"}, "is not a token API Gateway can compare"),
-        ({"handshake": "zoom2"}, "Input should be 'meta', 'graph' or 'dropbox'"),
+        ({"handshake": "slack"}, "handshake='slack' is answered with the source's signing secret: add processing=Processing(scheme='slack', ...)"),
+        ({"handshake": "zoom", "processing": {"scheme": "github", "process": {"function_arn": "arn:aws:lambda:us-east-1:1:function:p"}}}, "(got scheme='github')"),
+        ({"handshake": "discord"}, "answered with the source's signing key"),
+        ({"handshake": "x"}, "Processing(scheme='hmac', ...) with X's signature"),
+        ({"handshake": "slack", "model": None, "content_types": ["application/x-www-form-urlencoded"], "processing": {"scheme": "slack", "process": {"function_arn": "arn:aws:lambda:us-east-1:1:function:p"}}}, "the provider's check is a JSON body"),
+        ({"handshake": "zoom2"}, "Input should be 'meta', 'graph', 'dropbox', 'slack', 'zoom', 'discord' or 'x'"),
     ],
 )
 def test_invalid_source_props_fail_with_one_clear_error(source: dict, expected: str) -> None:

@@ -40,6 +40,30 @@ def _load() -> tuple[ModuleType, ModuleType]:
 signatures, handler = _load()
 
 
+def _load_edge() -> ModuleType:
+    """edge.py, whose `import handler` means the verifier's handler (as in the Lambda)."""
+    module = sys.modules.get("verifier_edge")
+    if module is not None:
+        return module
+    saved = sys.modules.get("handler")
+    sys.modules["handler"] = handler
+    try:
+        spec = importlib.util.spec_from_file_location("verifier_edge", CODE_ROOT / "edge.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["verifier_edge"] = module
+        spec.loader.exec_module(module)
+    finally:
+        if saved is None:
+            del sys.modules["handler"]
+        else:
+            sys.modules["handler"] = saved
+    return module
+
+
+edge = _load_edge()
+
+
 def load_event(name: str) -> dict[str, Any]:
     """A recorded Pipes SQS record from tests/events (`pipes_sqs_<name>.json`)."""
     return json.loads((EVENTS / f"pipes_sqs_{name}.json").read_text(encoding="utf-8"))
