@@ -16,12 +16,10 @@ Dropbox's `GET ?challenge=abc123`, Microsoft Graph's `POST ?validationToken=...`
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import http.client
 import json
-import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator

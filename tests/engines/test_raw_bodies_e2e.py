@@ -8,6 +8,9 @@ stores. The whole stack path (Terraform, the example stacks) is in the other e2e
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import urllib.parse
 import uuid
@@ -19,14 +22,22 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from constructs_lib import WebhookSource
+from constructs_lib import Processing, ProcessFunction, WebhookSource
+from constructs_lib.pipeline import verifier_environment
 from constructs_lib.openapi import build_openapi, media_variants
 from examples.models import User
-from support.localstack import LocalStack, local_route
+from support.localstack import REGION, LocalStack, local_route
+from support.pipes import pipes_record
+from verifier.verifier_modules import handler, use_aws
 
 from test_loss_paths_e2e import raw_post
 
 FORM = "application/x-www-form-urlencoded"
+PROCESS = ProcessFunction(function_arn="arn:aws:lambda:us-east-1:000000000000:function:process")
+# The URL Twilio is configured with, in front of the API (a proxy or CDN): what it signs, and
+# what Processing.signed_url tells the verifier. LocalStack's own URL is http, which no
+# provider calls; the URL API Gateway rebuilds is tested with Velocity (test_send_message_template).
+TWILIO_URL = "https://hooks.example.com/webhooks/twilio"
 XML = "application/xml"
 TEXT = "text/plain"
 RAW_TYPES = (FORM, XML, TEXT)
@@ -38,6 +49,7 @@ class RawRoute:
     endpoint: str
     queue_url: str
     sqs: Any
+    source: WebhookSource
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +62,11 @@ def routes(localstack: LocalStack) -> Iterator[dict[str, RawRoute]]:
         "raw": WebhookSource(name="raw", content_types=RAW_TYPES),
         "mixed": WebhookSource(name="mixed", model=User, content_types=(FORM,)),
         "fifo": WebhookSource(name="fifo", content_types=(FORM,), fifo=True, delivery_id_header="X-Delivery"),
+        "twilio": WebhookSource(
+            name="twilio",
+            content_types=(FORM,),
+            processing=Processing(scheme="twilio", signed_url=TWILIO_URL, process=PROCESS),
+        ),
     }
     queues: dict[str, str] = {}
     for name, source in sources.items():
@@ -60,10 +77,11 @@ def routes(localstack: LocalStack) -> Iterator[dict[str, RawRoute]]:
         queues[name] = sqs.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
     document = build_openapi("raw", [local_route(localstack, source, queues[name]) for name, source in sources.items()])
     api = gateway.import_rest_api(body=json.dumps(document).encode())["id"]
+
     try:
         gateway.create_deployment(restApiId=api, stageName="v1")
         yield {
-            name: RawRoute(localstack.execute_api_url(api, "v1", source.route), queues[name], sqs)
+            name: RawRoute(localstack.execute_api_url(api, "v1", source.route), queues[name], sqs, sources[name])
             for name, source in sources.items()
         }
     finally:
@@ -183,3 +201,35 @@ def test_a_fifo_raw_body_joins_the_fallback_group_and_is_deduplicated_by_its_hea
     assert [m["Attributes"]["MessageDeduplicationId"] for m in (first, second)] == ["d-1", "d-2"]
     assert {m["Attributes"]["MessageGroupId"] for m in (first, second)} == {"default"}
     assert not route.sqs.receive_message(QueueUrl=route.queue_url, WaitTimeSeconds=1).get("Messages")
+
+
+def twilio_signature(url: str, params: dict[str, str], auth_token: str) -> str:
+    """Twilio's documented recipe ("Webhooks security"): the full URL, then each POST parameter
+    name and value appended, sorted by name; HMAC-SHA1 with the auth token; Base64."""
+    data = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def test_a_twilio_sms_is_queued_as_posted_and_verified(routes: dict[str, RawRoute], localstack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incoming-SMS webhook (parameters as Twilio's messaging webhook reference lists them),
+    form-encoded and signed as Twilio signs it, through the route and the verifier."""
+    route = routes["twilio"]
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": "AC" + uuid.uuid4().hex, "MessagingServiceSid": "MG" + uuid.uuid4().hex,
+        "From": "+14155552671", "To": "+15558675310", "Body": "Ahoy! We can't wait to see what you build & ship = 100%", "NumMedia": "0",
+        "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01",
+    }
+    body = urllib.parse.urlencode(params).encode()
+    token = uuid.uuid4().hex
+    signature = twilio_signature(TWILIO_URL, params, token)
+    status, answer = _send(route, body, FORM + "; charset=utf-8", **{"X-Twilio-Signature": signature})
+    assert status == 200, answer
+    message = _take(route)
+    assert message["Body"].encode() == body
+    assert message["MessageAttributes"]["X-Twilio-Signature"]["StringValue"] == signature
+    secret = localstack.client("secretsmanager").create_secret(Name=f"twilio-{uuid.uuid4().hex[:6]}", SecretString=token)["ARN"]
+    use_aws(monkeypatch, localstack.aws_environment(), verifier_environment(route.source, secret))
+    arn = f"arn:aws:sqs:{REGION}:{localstack.account_id}:{route.queue_url.rsplit('/', 1)[1]}"
+    assert handler.handler(pipes_record(message, queue_arn=arn, region=REGION))["valid"] is True
+    tampered = {**message, "Body": message["Body"].replace("Ahoy", "Ahoj")}
+    assert handler.handler(pipes_record(tampered, queue_arn=arn, region=REGION))["reason"] == "bad_signature"
