@@ -89,35 +89,37 @@ def delivered(trip: Trip, body: str, headers: dict[str, str], answer: dict[str, 
     return message
 
 
-def test_slack_url_verification_then_a_signed_event(
-    localstack: LocalStack, queues: dict[str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    secret = secrets.token_hex(16)
-    trip = Trip("slack", localstack, queues["slack"], monkeypatch, secret)
-    check = (SAMPLES / "slack-url_verification.json").read_text()
-    at = int(time.time())
-    answer = trip.call(event_of("slack", check, slack_headers(check, secret, at), at=at))
-    assert answer == {"status": 200, "body": {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}}
-    assert trip.queued() == []
-    body = (SAMPLES / "slack-event_callback.json").read_text()
-    headers = slack_headers(body, secret, at)
-    message = delivered(trip, body, headers, trip.call(event_of("slack", body, headers, at=at)))
-    assert trip.verdict(message, monkeypatch)["valid"] is True
+SIGNED_CHECKS = {
+    # kind: (the check's sample, its signer, the documented answer for a secret, a delivery's sample)
+    "slack": (
+        "slack-url_verification.json",
+        slack_headers,
+        lambda secret: {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"},
+        "slack-event_callback.json",
+    ),
+    "zoom": (
+        "zoom-endpoint.url_validation.json",
+        zoom_headers,
+        lambda secret: {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": node_hmac(secret, "qgg8vlvZRS6UYooatFL8Aw", "hex")},
+        "zoom-meeting.started.json",
+    ),
+}
 
 
-def test_zoom_url_validation_then_a_signed_event(
-    localstack: LocalStack, queues: dict[str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kind", sorted(SIGNED_CHECKS))
+def test_a_signed_check_is_answered_then_a_signed_event_is_queued_and_verified(
+    kind: str, localstack: LocalStack, queues: dict[str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sample, sign, expected, event = SIGNED_CHECKS[kind]
     secret = secrets.token_urlsafe(16)
-    trip = Trip("zoom", localstack, queues["zoom"], monkeypatch, secret)
-    check = (SAMPLES / "zoom-endpoint.url_validation.json").read_text()
+    trip = Trip(kind, localstack, queues[kind], monkeypatch, secret)
+    check = (SAMPLES / sample).read_text()
     at = int(time.time())
-    answer = trip.call(event_of("zoom", check, zoom_headers(check, secret, at), at=at))
-    assert answer == {"status": 200, "body": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": node_hmac(secret, "qgg8vlvZRS6UYooatFL8Aw", "hex")}}
+    assert trip.call(event_of(kind, check, sign(check, secret, at), at=at)) == {"status": 200, "body": expected(secret)}
     assert trip.queued() == []
-    body = (SAMPLES / "zoom-meeting.started.json").read_text()
-    headers = zoom_headers(body, secret, at)
-    message = delivered(trip, body, headers, trip.call(event_of("zoom", body, headers, at=at)))
+    body = (SAMPLES / event).read_text()
+    headers = sign(body, secret, at)
+    message = delivered(trip, body, headers, trip.call(event_of(kind, body, headers, at=at)))
     assert trip.verdict(message, monkeypatch)["valid"] is True
 
 
