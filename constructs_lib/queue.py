@@ -89,6 +89,12 @@ class WebhookQueue(Construct):
             # FIFO: with a delivery-id header the header deduplicates and content is the fallback
             # for requests without it; without the header content is all there is.
             **({"fifo_queue": True, "content_based_deduplication": True} if source.fifo else {}),
+            # High throughput: each message group is its own unit of deduplication and throughput.
+            **(
+                {"deduplication_scope": "messageGroup", "fifo_throughput_limit": "perMessageGroupId"}
+                if source.fifo_high_throughput
+                else {}
+            ),
             tags=tags or None,
         )
         # A separate resource: inline on the DLQ it would reference the queue, which already

@@ -79,6 +79,12 @@ class WebhookSource(FrozenProps):
         description="FIFO queue (ordered per group, deduplicated); False = standard queue, "
         "unordered, at-least-once",
     )
+    fifo_high_throughput: bool = Field(
+        default=False,
+        description="FIFO only: SQS high throughput mode (deduplication and the throughput limit per "
+        "message group), for far more messages per second than a FIFO queue's 300 SendMessage calls "
+        "(see the README's Capacity table); False = the per-queue limits",
+    )
     group_id_field: str | None = Field(
         default=None,
         description="FIFO only, required there: dotted path of the body field whose value is the "
@@ -349,6 +355,11 @@ class WebhookSource(FrozenProps):
             raise ValueError(
                 "fifo=True needs group_id_field: name the body field whose value orders messages "
                 "(e.g. group_id_field='event'), or use a standard queue (fifo=False)"
+            )
+        if self.fifo_high_throughput and not self.fifo:
+            raise ValueError(
+                "fifo_high_throughput=True applies to FIFO queues only: set fifo=True, or remove it "
+                "(a standard queue has no such limit)"
             )
         if not self.fifo and self.group_id_field:
             raise ValueError(

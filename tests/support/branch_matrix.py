@@ -291,7 +291,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "raw-bodies",
-        "WebhookSource.content_types: a FIFO source of form and XML bodies without a model, and one beside a model",
+        "WebhookSource.content_types: a FIFO source (high throughput) of form and XML bodies without a model, and one beside a model",
         _props(
             "raw-bodies",
             WebhookSource(
@@ -299,6 +299,7 @@ CASES: tuple[Case, ...] = (
                 model=None,
                 content_types=("application/x-www-form-urlencoded", "application/xml"),
                 fifo=True,
+                fifo_high_throughput=True,
                 delivery_id_header="X-Delivery",
             ),
             _source("mixed", content_types=("text/plain",)),

@@ -1,6 +1,6 @@
 """Requests to the edge function as API Gateway hands them over: the route's own template,
 rendered by Apache Velocity 1.7 for a request signed as each provider signs it. Shared by
-tests/verifier/test_edge.py and tests/engines/test_edge_e2e.py."""
+tests/verifier/test_edge_handler.py and tests/engines/test_edge_e2e.py."""
 
 from __future__ import annotations
 

@@ -119,6 +119,7 @@ def test_a_typo_in_a_prop_name_is_an_error_listing_known_props() -> None:
         ({"handshake": "discord"}, "answered with the source's signing key"),
         ({"handshake": "x"}, "Processing(scheme='hmac', ...) with X's signature"),
         ({"handshake": "slack", "model": None, "content_types": ["application/x-www-form-urlencoded"], "processing": {"scheme": "slack", "process": {"function_arn": "arn:aws:lambda:us-east-1:1:function:p"}}}, "the provider's check is a JSON body"),
+        ({"fifo_high_throughput": True}, "fifo_high_throughput=True applies to FIFO queues only"),
         ({"handshake": "zoom2"}, "Input should be 'meta', 'graph', 'dropbox', 'slack', 'zoom', 'discord' or 'x'"),
     ],
 )
