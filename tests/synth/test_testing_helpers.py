@@ -20,12 +20,13 @@ IN_PROCESS = """
 import json, sys
 from cdktf import Testing
 import main
+from constructs_lib import WebhookIngest, WebhookStack
 from constructs_lib.testing import snapshot
 
 snapshots = {}
-for build, name in ((main.users_standard, "users-standard"), (main.github, "github")):
+for name in ("users-standard", "github"):
     app = Testing.app()
-    build(app)
+    WebhookIngest(WebhookStack(app, name), "Webhooks", main.EXAMPLES[name]())
     snapshots[name] = snapshot(app.node.find_child(name))
 json.dump(snapshots, sys.stdout)
 """
