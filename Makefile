@@ -27,7 +27,7 @@ export CHECKPOINT_DISABLE := 1
 # indexes and constraints that other machines do not have.
 ISOLATED_PIP := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
 
-.PHONY: help install dist synth module redrive engines localstack checkov test test-unit bench clean
+.PHONY: help install dist synth module diagrams redrive engines localstack checkov test test-unit bench clean
 
 help:
 	@echo "make synth   install, then synthesize every example stack into cdktf.out/"
@@ -77,6 +77,11 @@ synth: install
 MODULE_OUT ?= dist/terraform-aws-webhook-ingest
 module: install
 	$(PY) -m constructs_lib.module_command $(if $(MODULE_CONFIG),--config $(MODULE_CONFIG) --out $(MODULE_OUT))
+
+# The README's Mermaid diagrams (each example's data flow and workflows), drawn again from
+# main.py's props and the workflow builder; a test fails when they are stale.
+diagrams: install
+	$(PY) -m constructs_lib.diagrams
 
 # Operators, once the cause of the failures is fixed: DLQ_ARN moves a dead-letter queue's
 # messages back to the queue they failed in (waits for the move and prints the counts);
