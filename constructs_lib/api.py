@@ -16,6 +16,7 @@ from .terraform_values import count_when, instance_ref, total, with_statements
 from .tokens import is_token
 from .schema import api_gateway_schema, openapi_component
 from .naming import pipeline_names
+from .handshakes import EDGE_POST_HANDSHAKES
 from .source_props import EDGE_HANDSHAKES, WebhookSource
 from .webhook_props import WebhookIngestProps
 
@@ -146,7 +147,11 @@ class WebhookApi(Construct):
             policy_name="send-message",
             policy=with_statements(
                 self,
-                policies.send_message_policy([s.queue.arn for s in sources]),
+                # The queues of the routes that send directly; an edge function sends for its own.
+                policies.send_message_policy(
+                    [s.queue.arn for s in sources if s.source.handshake not in EDGE_POST_HANDSHAKES]
+                    or [s.queue.arn for s in sources]
+                ),
                 policies.queue_key_statements(queue_key_arn, send=True) if queue_key_arn else [],
                 queue_key_arn is not None if queue_key_used is None else queue_key_used,
             ),

@@ -52,3 +52,15 @@ def test_api_gateway_may_invoke_the_edge_function_on_its_route_only(synth: Synth
     assert permission["source_arn"] == "${aws_api_gateway_rest_api." + api_key + ".execution_arn}/*/POST/slack/events"
     function: Any = permission["function_name"]
     assert "slack-app-events-edge" in str(function) or "aws_lambda_function." in str(function)
+
+
+def test_the_api_role_sends_only_to_the_queue_of_the_direct_route(synth: SynthOutput) -> None:
+    stack = synth.stack("slack")
+    queues = resources(stack, "aws_sqs_queue")
+    commands = next(key for key, q in queues.items() if q["name"] == "slack-app-commands")
+    (api,) = resources(stack, "aws_api_gateway_rest_api").values()
+    role = json_document(api["body"])["paths"]["/slack/commands"]["post"]["x-amazon-apigateway-integration"]["credentials"]
+    role_key = role.split(".")[1]
+    (policy,) = [json_document(p["policy"]) for p in resources(stack, "aws_iam_role_policy").values() if p["role"].split(".")[1] == role_key]
+    (send,) = [statement for statement in policy["Statement"] if statement["Action"] == "sqs:SendMessage"]
+    assert send["Resource"] == [ref("aws_sqs_queue", commands, "arn")]
