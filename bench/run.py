@@ -722,6 +722,25 @@ def fmt_met(met: bool | None) -> str:
     return "" if met is None else ("yes" if met else "**no**")
 
 
+def bench_costs(report: Report, outdir: Path) -> None:
+    """Cost per million deliveries of each example stack as synthesized, beside the seed
+    articles' designs and an edge Lambda, from AWS list prices (bench/costs.py)."""
+    sys.path.insert(0, str(ROOT))
+    from bench import costs
+
+    assumptions = costs.ASSUMPTIONS
+    report.sections.append(
+        "## Cost per million deliveries (US dollars, us-east-1 list prices)\n\n"
+        f"Computed from each stack in `{outdir.name}` as synthesized (`bench/costs.py`). Assumed: "
+        f"{assumptions.deliveries_per_month:,} deliveries a month spread evenly over a stack's sources, "
+        f"{assumptions.body_kb:g} KB bodies, full batches, verify {assumptions.verify_ms:g} ms, process "
+        f"{assumptions.process_ms:g} ms, edge {assumptions.edge_ms:g} ms per record.\n\n"
+        + costs.table(costs.load(outdir))
+        + "\n\nPrices:\n\n"
+        + "\n".join(f"- `{name}`: {value:g}. {source}" for name, (value, source) in costs.PRICES.items())
+    )
+
+
 def write(report: Report, path: Path, started: str, wall: float) -> None:
     lines = [
         "# Benchmarks",
@@ -757,6 +776,11 @@ def main() -> int:
         outdir = None
         if "synth" not in SKIP:
             outdir = bench_synth(report, work / "synth")
+        if "costs" not in SKIP:
+            if outdir is None:
+                outdir = work / "synth-for-costs"
+                run_measured([PY, str(ROOT / "main.py")], env=jsii_environment(CDKTF_OUTDIR=str(outdir)))
+            bench_costs(report, outdir)
         if "verifier" not in SKIP:
             bench_verifier(report)
         if "package" not in SKIP:

@@ -1,0 +1,50 @@
+"""The README's cost table is what bench/costs.py computes from this session's synth, and the
+computation follows the synthesized configuration, checked here against hand-worked figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import costs
+from support.synth import SynthOutput
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.fixture(scope="module")
+def stacks(synth: SynthOutput) -> dict:
+    return costs.load(synth.outdir)
+
+
+def test_the_readmes_cost_table_is_current(stacks: dict) -> None:
+    text = README.read_text(encoding="utf-8")
+    assert costs.render_readme(text, stacks) == text, "the cost table is stale: run `make synth && python -m bench.costs`"
+
+
+def test_the_ingest_only_stack_costs_the_request_the_message_and_the_log_line(stacks: dict) -> None:
+    """mailgun-fifo: API ($3.50/M), one FIFO SendMessage ($0.50/M), a 0.6 KB access-log line at
+    $0.50/GB, and three alarms at $0.10 a month over 10M deliveries; no pipe, no functions."""
+    figures = costs.stack_cost(stacks["mailgun-fifo"])
+    assert figures["api"] == pytest.approx(3.50)
+    assert figures["queue"] == pytest.approx(0.50)
+    assert figures["logs"] == pytest.approx(0.6 / 1024**2 * 0.50 * 1e6)
+    assert figures["pipe"] == figures["workflow"] == figures["functions"] == figures["edge"] == 0
+    assert figures["keys, alarms, secrets"] == pytest.approx(3 * 0.10 / 10)
+
+
+def test_a_standard_pipeline_pays_per_batch_and_per_record(stacks: dict) -> None:
+    """users-standard: batches of 10 (the pipe's), so SQS is 1 + 2/10 requests per delivery,
+    Express one execution per 10 deliveries; verify and process are two invocations."""
+    figures = costs.stack_cost(stacks["users-standard"])
+    assert figures["queue"] == pytest.approx(0.40 * 1.2)
+    assert figures["workflow"] == pytest.approx((1.00 + 64 / 1024 * 0.1 * 0.06 / 3600 * 1e6) / 10)
+    lam = 0.20 + 256 / 1024 * 0.005 * 0.0000133334 * 1e6
+    assert figures["functions"] == pytest.approx(lam + 0.20 + 256 / 1024 * 0.020 * 0.0000133334 * 1e6)
+
+
+def test_only_the_slack_events_route_pays_for_the_edge_function(stacks: dict) -> None:
+    figures = costs.stack_cost(stacks["slack"])
+    one_route = 0.20 + 256 / 1024 * 0.030 * 0.0000133334 * 1e6
+    assert figures["edge"] == pytest.approx(one_route / 2)
