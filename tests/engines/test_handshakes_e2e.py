@@ -211,7 +211,7 @@ def test_dropbox_documented_check_gets_the_challenge_as_plain_text(api: Api) -> 
     assert api.queued("dropbox") == []
 
 
-@settings(max_examples=25, deadline=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
 @given(challenge=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=64).filter(str.strip))
 def test_dropbox_any_challenge_comes_back_exactly(api: Api, challenge: str) -> None:
     answer = call(api.routes["dropbox"].endpoint, "GET", "?" + urllib.parse.urlencode({"challenge": challenge}))
@@ -236,7 +236,7 @@ def test_dropbox_signed_delivery_is_queued_and_verified(api: Api, monkeypatch: p
 GRAPH_CHECK_HEADERS = (("Content-Type", "text/plain; charset=utf-8"),)
 
 
-@settings(max_examples=25, deadline=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
 @given(token=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=80).filter(str.strip))
 def test_graph_validation_gets_the_decoded_token_as_plain_text_and_queues_nothing(api: Api, token: str) -> None:
     """"A body that includes the URL decoded plain text validation token", text/plain, 200."""
