@@ -248,6 +248,13 @@ def bench_synth(report: Report, work: Path) -> Path:
     lines.append(f"| provider submodules imported | {before['provider modules imported']:.0f} | {after['provider modules imported']:.0f} |")
     lines.append(f"| exit after synth (teardown; median of 2) | {teardown_before:.2f} s | {teardown_after:.2f} s |")
     lines.append(f"| wall (importtime adds its own overhead) | {before['wall (under -X importtime)']:.2f} s | {after['wall (under -X importtime)']:.2f} s |")
+    parts = [*keys, "rest"]
+    picture = bar_chart(
+        CHARTS / "synth.svg",
+        "Where synth time goes",
+        "seconds",
+        {part: {"baseline app": before[part], "main.py": after[part]} for part in parts},
+    )
     lines += [
         "",
         "Before, importing the provider package (`cdktf_cdktf_provider_aws/__init__.py` imports all of",
@@ -256,6 +263,8 @@ def bench_synth(report: Report, work: Path) -> Path:
         "handlers (`main.exit_after_synth`); what is left is the fixed cost of jsii: Node loading the",
         "provider's 37 MB assembly (the jsii package cache is warm after the first run) and the cdktf",
         "and constructs assemblies.",
+        "",
+        picture,
     ]
     report.sections.append("\n".join(lines))
     report.mark("synth: done")
@@ -722,6 +731,25 @@ def fmt_met(met: bool | None) -> str:
     return "" if met is None else ("yes" if met else "**no**")
 
 
+CHARTS = ROOT / "bench" / "charts"
+
+
+def bar_chart(path: Path, title: str, unit: str, series: dict[str, dict[str, float]], *, horizontal: bool = True) -> str:
+    """A stacked bar chart as SVG (pygal): one bar per key of each series' values, one colour per
+    series; the Markdown that shows it beside its table."""
+    import pygal
+
+    chart_class = pygal.HorizontalStackedBar if horizontal else pygal.StackedBar
+    bars = list(next(iter(series.values())))
+    chart = chart_class(title=title, x_title=unit, legend_at_bottom=True, legend_at_bottom_columns=4, print_values=False, width=900, height=120 + 45 * len(bars))
+    chart.x_labels = bars
+    for name, values in series.items():
+        chart.add(name, [round(values[bar], 4) for bar in bars])
+    CHARTS.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(chart.render())
+    return f"![{title}]({path.relative_to(ROOT).as_posix()})"
+
+
 def bench_costs(report: Report, outdir: Path) -> None:
     """Cost per million deliveries of each example stack as synthesized, beside the seed
     articles' designs and an edge Lambda, from AWS list prices (bench/costs.py)."""
@@ -729,13 +757,19 @@ def bench_costs(report: Report, outdir: Path) -> None:
     from bench import costs
 
     assumptions = costs.ASSUMPTIONS
+    stacks = costs.load(outdir)
+    designs = {f"{name}": costs.stack_cost(stack) for name, stack in sorted(stacks.items())}
+    designs.update(costs.seed_designs())
+    by_stage = {stage: {design: figures[stage] for design, figures in designs.items()} for stage in costs.STAGES}
+    picture = bar_chart(CHARTS / "costs.svg", "Cost per million deliveries by stage", "US dollars per million", by_stage)
     report.sections.append(
         "## Cost per million deliveries (US dollars, us-east-1 list prices)\n\n"
-        f"Computed from each stack in `{outdir.name}` as synthesized (`bench/costs.py`). Assumed: "
+        "Computed from each example stack as this run synthesized it (`bench/costs.py`). Assumed: "
         f"{assumptions.deliveries_per_month:,} deliveries a month spread evenly over a stack's sources, "
         f"{assumptions.body_kb:g} KB bodies, full batches, verify {assumptions.verify_ms:g} ms, process "
         f"{assumptions.process_ms:g} ms, edge {assumptions.edge_ms:g} ms per record.\n\n"
-        + costs.table(costs.load(outdir))
+        + costs.table(stacks)
+        + "\n\n" + picture
         + "\n\nPrices:\n\n"
         + "\n".join(f"- `{name}`: {value:g}. {source}" for name, (value, source) in costs.PRICES.items())
     )
