@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.localstack import LocalStack
+from support.prewarm import KEY, Prewarm
 from support.synth import SynthOutput, synth_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,16 +21,43 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> SynthOutput:
+def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutput:
     """`main.py` synthesized once, exactly as `make synth` runs it, into a temporary outdir."""
+    prewarm = request.config.stash.get(KEY, None)
+    if prewarm is not None:
+        return prewarm.synth.result()
     return synth_app(ROOT, tmp_path_factory.mktemp("synth") / "cdktf.out")
 
 
 @pytest.fixture(scope="session")
-def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def localstack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """One LocalStack on 127.0.0.1 for the whole session; its log is attached to failures."""
+    prewarm = request.config.stash.get(KEY, None)
+    if prewarm is not None:
+        yield prewarm.localstack.result()  # stopped by pytest_sessionfinish
+        return
     with LocalStack(tmp_path_factory.mktemp("localstack")) as aws:
         yield aws
+
+
+ENGINES = ROOT / "tests" / "engines"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With engine tests in the run: start their set-up in the background now, and run them
+    last, so that the other layers' tests run while LocalStack starts and the stacks apply."""
+    engines = [item for item in items if ENGINES in Path(str(item.path)).parents]
+    if not engines or os.environ.get("WEBHOOK_TESTS_NO_PREWARM"):
+        return
+    engine_set = set(engines)
+    items[:] = [item for item in items if item not in engine_set] + engines
+    config.stash[KEY] = Prewarm()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    prewarm = session.config.stash.get(KEY, None)
+    if prewarm is not None:
+        prewarm.close(keep=exitstatus != 0)
 
 
 @pytest.hookimpl(wrapper=True)

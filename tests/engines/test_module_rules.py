@@ -29,6 +29,7 @@ from constructs_lib.source_props import WebhookSource
 from constructs_lib.webhook_props import WebhookIngestProps
 from examples.module_config import props
 from support.deployments import COMMITTED_MODULE
+from support import prewarm
 from support.tfplan_cases import Verdict, normalize, plan_cases
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform")
@@ -343,9 +344,17 @@ def validators() -> set[str]:
 # --- the tests ----------------------------------------------------------------------------
 
 
+def _plan(work: Path) -> dict[str, Verdict]:
+    return plan_cases(COMMITTED_MODULE, CASES, work=work, base=BASE)
+
+
+# Two minutes of `terraform test`: started with the session's other slow set-ups.
+prewarm.in_background("module_rules", _plan)
+
+
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
-    return plan_cases(COMMITTED_MODULE, CASES, work=tmp_path_factory.mktemp("module_rules"), base=BASE)
+def verdicts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
+    return prewarm.result(request.config, "module_rules", lambda: _plan(tmp_path_factory.mktemp("module_rules")))  # type: ignore[no-any-return]
 
 
 def test_every_validator_is_mapped() -> None:

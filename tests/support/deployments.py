@@ -89,3 +89,37 @@ class Deployment:
     work: Workdir
     excluded: tuple[str, ...]
     outputs: dict[str, Any]
+
+
+def make_module_checked(out_parent: Path) -> Path:
+    """`make module`'s output in `out_parent`/MODULE, or an AssertionError with its log."""
+    fresh = out_parent / MODULE
+    run = make_module(fresh)
+    log, _ = run.communicate(timeout=300)
+    assert run.returncode == 0, log.decode()[-3000:]
+    return fresh
+
+
+def deploy_all(synth: Any, localstack: Any, base: Path) -> dict[str, Deployment]:
+    """Every applied stack and the module root, prepared, initialized and applied side by side:
+    Terraform spends most of an apply waiting on the provider, so the slowest apply, not their
+    sum, is what this takes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from support.terraform import apply, init, output
+
+    prepared: dict[str, tuple[Workdir, tuple[str, ...]]] = {}
+    for name in APPLIED_STACKS:
+        work = prepare_workdir(synth.stack_dir(name), base / name, exclude=LOCALSTACK_UNSUPPORTED)
+        prepared[name] = (work, work.pruned.excluded)
+    prepared[MODULE_ROOT] = module_root(COMMITTED_MODULE, base / MODULE_ROOT)
+
+    def deploy(name: str) -> Deployment:
+        work, excluded = prepared[name]
+        init(work.path)
+        apply(work.path, localstack=localstack)
+        return Deployment(work, excluded, output(work.path))
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        futures = {name: pool.submit(deploy, name) for name in prepared}
+        return {name: future.result() for name, future in futures.items()}
