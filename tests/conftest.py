@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """With engine tests in the run: start their set-up in the background now, and run them
     last, so that the other layers' tests run while LocalStack starts and the stacks apply."""
     engines = [item for item in items if ENGINES in Path(str(item.path)).parents]
-    if not engines or os.environ.get("WEBHOOK_TESTS_NO_PREWARM"):
+    if not engines or config.option.collectonly or os.environ.get("WEBHOOK_TESTS_NO_PREWARM"):
         return
     engine_set = set(engines)
     items[:] = [item for item in items if item not in engine_set] + engines
