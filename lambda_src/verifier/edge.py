@@ -12,7 +12,9 @@ Which providers, and what each requires (sources in the README's "Handshakes" ta
 - discord: a PING, signed with Ed25519 (interactions: `{"type": 1}`, answered `{"type": 1}`;
   webhook events: `{"type": 0}`, answered 204). Discord also sends requests with bad signatures
   and drops an endpoint that does not refuse them with 401: so every Discord request is
-  verified here, and only genuine ones are queued.
+  verified here, and only genuine ones are queued, each answered 204 without a body as Discord's
+  webhook events require. (Interactions other than PING want a response the queue cannot give:
+  receive Discord's webhook events, not interactions.)
 - x: the CRC, `GET ?crc_token=...`, answered `{"response_token": "sha256=<base64 HMAC-SHA256 of
   the token keyed by the consumer secret>"}`. A GET, so it has a method of its own and
   deliveries never pass this function.
@@ -167,6 +169,9 @@ def handle(
                 "accepts, or holding characters SQS does not store). Sending it again will not help.",
             },
         )
+    if kind == "discord":
+        # Webhook events: "respond with a 204 status code with no body within 3 seconds".
+        return answer(204)
     return answer(200, {"id": message_id})
 
 

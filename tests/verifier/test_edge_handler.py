@@ -167,7 +167,7 @@ def test_discord_pings_are_answered_only_when_signed(ping: dict[str, Any], expec
 def test_discord_requests_are_queued_only_when_signed() -> None:
     body, at = json.dumps({"version": 1, "application_id": "2", "type": 1, "event": {"type": "APPLICATION_AUTHORIZED", "data": {}}}), int(time.time())
     answer, queue = run("discord", event_of("discord", body, discord_headers(body, DISCORD_KEY, at), at=at))
-    assert answer == {"status": 200, "body": {"id": "message-1"}} and queue.sent[0][0] == body
+    assert answer == {"status": 204, "body": None} and queue.sent[0][0] == body
     forged, queue = run("discord", event_of("discord", body, discord_headers(body + " ", DISCORD_KEY, at), at=at))
     assert forged["status"] == 401 and queue.sent == []
 
