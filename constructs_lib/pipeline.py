@@ -139,7 +139,6 @@ class WebhookPipeline(Construct):
         else:
             self.secret_arn = p.secret_arn
 
-        secret_key_varies = is_token(p.secret_kms_key_arn)
         lambda_common: dict[str, Any] = {
             "architecture": p.architecture,
             "memory_mb": p.memory_mb,
@@ -155,25 +154,13 @@ class WebhookPipeline(Construct):
                 code_dir=VERIFIER_DIR,
                 timeout_seconds=p.verifier_timeout_seconds,
                 environment=verifier_environment(source, self.secret_arn),
-                policy_statements=()
-                if self.secret_arn is None
-                else tuple(policies.secret_read_statements(self.secret_arn, None if secret_key_varies else p.secret_kms_key_arn)),
+                policy_statements=self._secret_read_statements(p),
                 description=f"Checks the {p.scheme} signature of {source.name} webhooks",
                 source_account=account,
                 **lambda_common,
             ),
         )
-        if p.secret_kms_key_arn is not None and secret_key_varies:
-            # A Terraform value that may be null: the grant is its own policy, made only with a key.
-            core = engine.of(self).core
-            aws.IamRolePolicy(
-                self,
-                "VerifierSecretKeyPolicy",
-                name="decrypt-signing-secret",
-                role=self.verifier.role.id,
-                policy=json.dumps({"Version": policies.VERSION, "Statement": policies.secret_key_statements(p.secret_kms_key_arn)}),
-                count=count_when(self, core.Op.not_(core.Op.eq(p.secret_kms_key_arn, core.Token.null_value()))),
-            )
+        self._secret_key_grant("VerifierSecretKeyPolicy", self.verifier.role.id, p.secret_kms_key_arn)
         self.edge: PythonFunction | None = None
         if source.handshake in EDGE_HANDSHAKES:
             assert api_execution_arn is not None, "an edge function needs the API that calls it"
@@ -320,6 +307,39 @@ class WebhookPipeline(Construct):
             depends_on=[pipe_policy],
         )
 
+    def _secret_read_statements(self, p: Processing) -> tuple[dict[str, Any], ...]:
+        """Reading the signing secret (and decrypting it with a key given as a plain value; a
+        Terraform value gets its own counted grant, see _secret_key_grant)."""
+        if self.secret_arn is None:
+            return ()
+        key = None if is_token(p.secret_kms_key_arn) else p.secret_kms_key_arn
+        return tuple(policies.secret_read_statements(self.secret_arn, key))
+
+    def _counted_policy(self, id_: str, name: str, role_id: str, statements: list[dict[str, Any]], count: Any) -> None:
+        """A role policy that exists only when Terraform decides (`count`)."""
+        engine.of(self).aws.IamRolePolicy(
+            self,
+            id_,
+            name=name,
+            role=role_id,
+            policy=json.dumps({"Version": policies.VERSION, "Statement": statements}),
+            count=count,
+        )
+
+    def _secret_key_grant(self, id_: str, role_id: str, key_arn: str | None) -> None:
+        """With the secret's key a Terraform value that may be null: the grant to decrypt with it
+        is a policy of its own, made only with a key."""
+        if key_arn is None or not is_token(key_arn):
+            return
+        core = engine.of(self).core
+        self._counted_policy(
+            id_,
+            "decrypt-signing-secret",
+            role_id,
+            policies.secret_key_statements(key_arn),
+            count_when(self, core.Op.not_(core.Op.eq(key_arn, core.Token.null_value()))),
+        )
+
     def _edge(
         self,
         source: WebhookSource,
@@ -336,12 +356,9 @@ class WebhookPipeline(Construct):
         queue, exactly as the route would."""
         p = source.processing
         assert p is not None
-        aws, core = engine.of(self).aws, engine.of(self).core
+        aws = engine.of(self).aws
         post = source.handshake in EDGE_POST_HANDSHAKES
-        statements: list[dict[str, Any]] = []
-        if self.secret_arn is not None:
-            varies = is_token(p.secret_kms_key_arn)
-            statements += policies.secret_read_statements(self.secret_arn, None if varies else p.secret_kms_key_arn)
+        statements = list(self._secret_read_statements(p))
         if post:
             statements.append(
                 {"Sid": "SendToItsQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue.arn}
@@ -366,23 +383,10 @@ class WebhookPipeline(Construct):
         )
         if post and queue_key_arn is not None and key_used is not True:
             # The queue key is a Terraform choice: its grant is a policy of its own, made with the key.
-            aws.IamRolePolicy(
-                self,
-                "EdgeQueueKeyPolicy",
-                name="use-queue-key",
-                role=edge.role.id,
-                policy=json.dumps({"Version": policies.VERSION, "Statement": policies.queue_key_statements(queue_key_arn, send=True)}),
-                count=count_when(self, key_used),
+            self._counted_policy(
+                "EdgeQueueKeyPolicy", "use-queue-key", edge.role.id, policies.queue_key_statements(queue_key_arn, send=True), count_when(self, key_used)
             )
-        if p.secret_kms_key_arn is not None and is_token(p.secret_kms_key_arn):
-            aws.IamRolePolicy(
-                self,
-                "EdgeSecretKeyPolicy",
-                name="decrypt-signing-secret",
-                role=edge.role.id,
-                policy=json.dumps({"Version": policies.VERSION, "Statement": policies.secret_key_statements(p.secret_kms_key_arn)}),
-                count=count_when(self, core.Op.not_(core.Op.eq(p.secret_kms_key_arn, core.Token.null_value()))),
-            )
+        self._secret_key_grant("EdgeSecretKeyPolicy", edge.role.id, p.secret_kms_key_arn)
         method = "POST" if post else "GET"
         aws.LambdaPermission(
             self,
