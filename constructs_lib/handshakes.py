@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .vtl import GRAPH_QUERY, HANDSHAKE_ACTION, QUERY_MAP, _vtl_string, query_present, query_value
+
 __all__ = ["EDGE_GET_HANDSHAKES", "EDGE_POST_HANDSHAKES", "GET_HANDSHAKES", "GRAPH_QUERY", "HANDSHAKE_ACTION", "get_operation"]
 
 GET_HANDSHAKES = ("meta", "dropbox")
@@ -34,39 +36,22 @@ GET_HANDSHAKES = ("meta", "dropbox")
 # and on a GET of its own (X's CRC; deliveries stay API -> SQS).
 EDGE_POST_HANDSHAKES = ("slack", "zoom", "discord")
 EDGE_GET_HANDSHAKES = ("x",)
-# The query parameter of Microsoft Graph's validation request.
-GRAPH_QUERY = "validationToken"
-# An SQS action that does not exist: what the POST template asks for on Graph's validation.
-HANDSHAKE_ACTION = "WebhookHandshake"
 JSON = "application/json"
 # The headers of an echoed challenge: plain text that no browser sniffs as HTML.
 TEXT_HEADERS = {
     "method.response.header.Content-Type": "'text/plain'",
     "method.response.header.X-Content-Type-Options": "'nosniff'",
 }
-QUERY_MAP = "#set($qs = $input.params().querystring)"
-
-
-def _literal(value: str) -> str:
-    if "'" in value:
-        raise ValueError(f"{value!r} cannot be a Velocity literal: it holds a quote")
-    return "'" + value + "'"
-
-
-def _present(name: str) -> str:
-    return f"\"$!qs.get({_literal(name)})\" != \"\""
-
-
 def _condition(kind: str, verify_token: str | None) -> tuple[str, str]:
     """(the Velocity condition of a genuine check, the parameter echoed)."""
     if kind == "dropbox":
-        return _present("challenge"), "challenge"
+        return query_present("challenge"), "challenge"
     if kind == "meta":
         if verify_token is None:
             raise ValueError("the meta handshake needs its verify token")
         return (
             "$qs.get('hub.mode') == 'subscribe' && "
-            f"$qs.get('hub.verify_token') == {_literal(verify_token)} && " + _present("hub.challenge"),
+            f"$qs.get('hub.verify_token') == {_vtl_string(verify_token)} && " + query_present("hub.challenge"),
             "hub.challenge",
         )
     raise ValueError(f"{kind!r} is not a handshake API Gateway answers on GET: use one of {GET_HANDSHAKES}")
@@ -105,7 +90,7 @@ def get_operation(kind: str, operation_id: str, *, verify_token: str | None = No
                 "default": {
                     "statusCode": "200",
                     "responseParameters": TEXT_HEADERS,
-                    "responseTemplates": {JSON: QUERY_MAP + f"$qs.get({_literal(echoed)})"},
+                    "responseTemplates": {JSON: QUERY_MAP + query_value(echoed)},
                 },
             },
         },

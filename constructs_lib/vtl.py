@@ -53,7 +53,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import handshakes
 from .verifier_schemes import received_at_attribute, url_attribute
 
 __all__ = [
@@ -102,6 +101,25 @@ def _vtl_string(value: str) -> str:
         # Velocity 1.7 has no escape for a quote inside a literal; props never allow one.
         raise ValueError(f"{value!r} cannot be a Velocity literal: it holds a quote")
     return "'" + value + "'"
+
+
+# The request's query parameters alone, as $qs (`$input.params('x')` would also search the path
+# and the headers).
+QUERY_MAP = "#set($qs = $input.params().querystring)"
+# Microsoft Graph's validation request (see handshakes): its query parameter, and the SQS action
+# that does not exist which the POST template asks for instead of SendMessage.
+GRAPH_QUERY = "validationToken"
+HANDSHAKE_ACTION = "WebhookHandshake"
+
+
+def query_value(name: str) -> str:
+    """The query parameter `name` of $qs (set by QUERY_MAP)."""
+    return f"$qs.get({_vtl_string(name)})"
+
+
+def query_present(name: str) -> str:
+    """A Velocity condition: the query parameter `name` is present and not empty."""
+    return f'"$!qs.get({_vtl_string(name)})" != ""'
 
 
 def _header_name(name: str) -> str:
@@ -208,8 +226,7 @@ def _graph_check(otherwise: str) -> str:
     """Graph's validation request is answered, never queued: SQS is asked for HANDSHAKE_ACTION,
     which it refuses, and client_error_response_template(graph_validation=True) writes the token."""
     return (
-        f"{handshakes.QUERY_MAP}#if(\"$!qs.get('{handshakes.GRAPH_QUERY}')\" != \"\")"
-        f"Action={handshakes.HANDSHAKE_ACTION}#{{else}}{otherwise}#end"
+        f"{QUERY_MAP}#if({query_present(GRAPH_QUERY)})Action={HANDSHAKE_ACTION}#{{else}}{otherwise}#end"
     )
 
 
@@ -231,7 +248,7 @@ def crc_request_template() -> str:
     """The edge function's input for X's CRC (GET ?crc_token=): the token, URL-encoded so that
     any value is a JSON string as it is."""
     return (
-        f"{handshakes.QUERY_MAP}#set($t = \"$!qs.get('crc_token')\")"
+        f"{QUERY_MAP}#set($t = \"$!qs.get('crc_token')\")"
         '{"requestId": "$context.requestId", "crc_token": "$util.urlEncode($t)"}'
     )
 
@@ -276,12 +293,12 @@ def client_error_response_template(*, graph_validation: bool = False) -> str:
     graph = ""
     if graph_validation:
         graph = (
-            f"#if($code == \"{EMPTY_BODY_ERROR}\" && \"$!qs.get('{handshakes.GRAPH_QUERY}')\" != \"\")"
+            f"#if($code == \"{EMPTY_BODY_ERROR}\" && {query_present(GRAPH_QUERY)})"
             "#set($context.responseOverride.status = 200)"
             "#set($context.responseOverride.header.Content-Type = 'text/plain')"
             "#set($context.responseOverride.header.X-Content-Type-Options = 'nosniff')"
-            f"$qs.get('{handshakes.GRAPH_QUERY}')"
-            f'#elseif($code == "{MISSING_BODY_ERROR}")'
+            + query_value(GRAPH_QUERY)
+            + f'#elseif($code == "{MISSING_BODY_ERROR}")'
             "#set($context.responseOverride.status = 415)"
             '{"message": "Unsupported Media Type", "requestId": "$context.requestId"}'
             "#{else}"
@@ -290,7 +307,7 @@ def client_error_response_template(*, graph_validation: bool = False) -> str:
         # SQS's JSON errors wrap the error in ErrorResponse (as its answers wrap results in
         # SendMessageResponse); the bare form is read too. Only one of them is ever present.
         "#set($code = \"$!input.path('$.ErrorResponse.Error.Code')$!input.path('$.Error.Code')\")"
-        + (handshakes.QUERY_MAP if graph_validation else "")
+        + (QUERY_MAP if graph_validation else "")
         + graph
         + f"#if({condition})"
         "#set($context.responseOverride.status = 413)"
