@@ -48,7 +48,6 @@ import signatures
 HANDSHAKES = ("slack", "zoom", "discord", "x")
 # The answers the route gives when SQS refuses the body (as vtl.client_error_response_template).
 REFUSED_BODY_ERRORS = ("InvalidParameterValue", "InvalidMessageContents")
-EMPTY_BODY_ACTION = "WebhookBodyIsEmpty"
 
 _sqs = None
 
