@@ -36,7 +36,6 @@ def deployments(
     request: pytest.FixtureRequest,
     synth: SynthOutput,
     localstack: LocalStack,
-    modules: tuple[Path, Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Deployment]]:
     """Every deployment applied once, side by side (in the background from the session's start
