@@ -22,7 +22,8 @@ Type checkers see the cdktf classes (the default engine, whose names CDK Terrain
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
@@ -99,18 +100,61 @@ class _Provider:
         return value
 
 
+def _kind(submodule: str, name: str) -> tuple[str, str]:
+    """What an AWS_CLASSES entry is, for constructs_lib._lean: the first class of a submodule
+    is its resource (data source, provider); the others are its nested blocks."""
+    if AWS_CLASSES[submodule][0] != name:
+        return ("block", "")
+    if submodule == "provider":
+        return ("provider", "aws")
+    if submodule.startswith("data_aws_"):
+        return ("data", submodule.removeprefix("data_"))
+    return ("resource", f"aws_{submodule}")
+
+
+_KINDS = {name: _kind(submodule, name) for submodule, names in AWS_CLASSES.items() for name in names}
+
+# Set to "bindings" to build every app with the provider's generated classes instead of
+# constructs_lib's own (constructs_lib._lean): the same output, about 2 s slower per synth.
+CLASSES_VARIABLE = "CONSTRUCTS_LIB_AWS_CLASSES"
+
+
 @dataclass(frozen=True)
 class Engine:
-    """A CDK engine: its core package (`cdktf` or `cdktn`) and its prebuilt AWS provider."""
+    """A CDK engine: its core package (`cdktf` or `cdktn`) and the AWS classes used on it.
+
+    `aws` holds constructs_lib's own classes (constructs_lib._lean), which write what the
+    provider's generated classes write without loading them; `bindings` holds the generated
+    ones, used instead for an app that writes HCL (`of()` returns such an engine) and whenever
+    CONSTRUCTS_LIB_AWS_CLASSES=bindings."""
 
     name: str
     provider_package: str
     # What `pip install` needs for it, for the error when it is missing.
     install: str
-    aws: Any = field(init=False, repr=False, compare=False)
+    # The generated AwsProvider's `terraformProviderSource` and provider version, written
+    # into `required_providers` (the stacks override the version with a range).
+    provider_source: str = "aws"
+    provider_version: str = ""
+    # True: `aws` is always the generated classes (the engine of an app that writes HCL).
+    generated_only: bool = False
+    bindings: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "aws", _Provider(self))
+        object.__setattr__(self, "bindings", _Provider(self))
+
+    @property
+    def aws(self) -> Any:
+        """The AWS classes the constructs use: constructs_lib's own, or the generated ones."""
+        if self.generated_only or os.environ.get(CLASSES_VARIABLE, "lean") == "bindings":
+            return self.bindings
+        lean = self.__dict__.get("_lean")
+        if lean is None:
+            from ._lean import LeanAws
+
+            lean = LeanAws(self.core, self.provider_source, self.provider_version, _KINDS)
+            object.__setattr__(self, "_lean", lean)
+        return lean
 
     @property
     def core(self) -> Any:
@@ -138,10 +182,18 @@ class Engine:
 
 ENGINES: dict[str, Engine] = {
     "cdktf": Engine(
-        "cdktf", "cdktf_cdktf_provider_aws", "pip install cdktf-aws-webhook-ingest (cdktf and its AWS provider)"
+        "cdktf",
+        "cdktf_cdktf_provider_aws",
+        "pip install cdktf-aws-webhook-ingest (cdktf and its AWS provider)",
+        provider_source="aws",
+        provider_version="6.25.0",
     ),
     "cdktn": Engine(
-        "cdktn", "cdktn_provider_aws", "pip install 'cdktf-aws-webhook-ingest[cdktn]' (CDK Terrain and its AWS provider)"
+        "cdktn",
+        "cdktn_provider_aws",
+        "pip install 'cdktf-aws-webhook-ingest[cdktn]' (CDK Terrain and its AWS provider)",
+        provider_source="hashicorp/aws",
+        provider_version="6.69.1",
     ),
 }
 
@@ -161,14 +213,34 @@ def _engine_of_class(cls: type) -> Engine | None:
     return None
 
 
+def _generated_only(engine: Engine) -> Engine:
+    variant = _HCL.get(engine.name)
+    if variant is None:
+        variant = _HCL[engine.name] = replace(engine, generated_only=True)
+    return variant
+
+
+_HCL: dict[str, Engine] = {}
+
+
+def _writes_hcl(root: Any) -> bool:
+    """Whether the app at `root` writes HCL: the generated classes carry the attribute types
+    HCL needs (constructs_lib._lean). Asked once per app."""
+    cached = root.__dict__.get("_constructs_lib_hcl") if hasattr(root, "__dict__") else None
+    if cached is None:
+        cached = bool(getattr(root, "hcl_output", False))
+        try:
+            root._constructs_lib_hcl = cached
+        except AttributeError:
+            pass
+    return cached
+
+
 def of(scope: IConstruct) -> Engine:
     """The engine of the tree `scope` belongs to."""
     node = scope.node
-    found = _engine_of_class(type(node.root))
-    if found is not None:
-        return found
-    for construct in node.scopes:
-        found = _engine_of_class(type(construct))
-        if found is not None:
-            return found
-    return default()
+    root = node.root
+    found = _engine_of_class(type(root))
+    if found is None:
+        found = next(filter(None, (_engine_of_class(type(c)) for c in node.scopes)), None) or default()
+    return _generated_only(found) if _writes_hcl(root) else found

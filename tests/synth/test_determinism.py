@@ -33,12 +33,15 @@ def test_synth_in_another_directory_is_byte_identical(
         assert (synth.outdir / relative).read_bytes() == (second.outdir / relative).read_bytes(), relative
 
 
-# `python main.py` loads the provider bindings lazily (constructs_lib._provider) and ends
-# with a fast exit (main.exit_after_synth). This is the app as it was before both: the
-# provider package imported the ordinary way first, so every submodule is loaded, and a
-# normal exit.
+# `python main.py` builds its resources with constructs_lib's own AWS classes
+# (constructs_lib._lean), never loading the provider bindings, and ends with a fast exit
+# (main.exit_after_synth). This is the app as it was before all that: the provider's generated
+# classes (CONSTRUCTS_LIB_AWS_CLASSES=bindings), their package imported the ordinary way
+# first, so every submodule is loaded, and a normal exit.
 PLAIN_SYNTH = """
+import os
 import sys
+os.environ["CONSTRUCTS_LIB_AWS_CLASSES"] = "bindings"
 import cdktf_cdktf_provider_aws
 assert len([m for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.")]) > 2000
 from cdktf import App

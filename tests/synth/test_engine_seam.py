@@ -24,9 +24,10 @@ def test_the_app_names_the_engine_of_everything_below_it(core: object) -> None:
     name = core.__name__  # type: ignore[attr-defined]
     assert engine.of(app).name == engine.of(stack).name == engine.of(ingest).name == name
     assert isinstance(stack, WebhookStack) and isinstance(stack, core.TerraformStack)  # type: ignore[attr-defined]
-    provider_package = engine.ENGINES[name].provider_package
-    assert type(ingest.queue).__module__ == f"{provider_package}.sqs_queue"
-    assert type(ingest.api.rest_api).__module__ == f"{provider_package}.api_gateway_rest_api"
+    # constructs_lib's own classes (constructs_lib._lean), on this engine's core classes.
+    assert isinstance(ingest.queue, core.TerraformResource) and ingest.queue.TF_RESOURCE_TYPE == "aws_sqs_queue"  # type: ignore[attr-defined]
+    assert isinstance(ingest.api.rest_api, core.TerraformResource)  # type: ignore[attr-defined]
+    assert ingest.api.rest_api.terraform_resource_type == "aws_api_gateway_rest_api"
     _, queue = only(synthesize(stack), "aws_sqs_queue", lambda q: q["name"] == "seam-orders")
     assert queue["sqs_managed_sse_enabled"] is True
 
@@ -57,13 +58,14 @@ def test_a_tree_under_a_plain_construct_takes_the_engine_of_its_stack() -> None:
 def test_a_missing_engine_is_named_with_what_to_install() -> None:
     absent = engine.Engine("cdktn", "cdktn_provider_that_is_not_installed", "pip install 'x[cdktn]'")
     with pytest.raises(engine.MissingEngineError, match=r"this app runs on cdktn, but 'cdktn_provider_that_is_not_installed.sqs_queue' cannot be imported .*pip install 'x\[cdktn\]'"):
-        absent.aws.SqsQueue
-    with pytest.raises(AttributeError, match="'S3Bucket' is not among the AWS classes"):
-        engine.ENGINES["cdktf"].aws.S3Bucket
+        absent.bindings.SqsQueue
+    for classes in (engine.ENGINES["cdktf"].aws, engine.ENGINES["cdktf"].bindings):
+        with pytest.raises(AttributeError, match="'S3Bucket' is not among the AWS classes"):
+            classes.S3Bucket
 
 
 def test_every_listed_aws_class_exists_in_both_engines_bindings() -> None:
     for name in engine.ENGINES:
         for names in engine.AWS_CLASSES.values():
             for class_name in names:
-                assert isinstance(getattr(engine.ENGINES[name].aws, class_name), type), (name, class_name)
+                assert isinstance(getattr(engine.ENGINES[name].bindings, class_name), type), (name, class_name)
