@@ -191,6 +191,25 @@ def _refuse_zip64(what: str, value: int, sentinel: int) -> None:
         )
 
 
+# Deflated files by the SHA-256 of their content, for this process. `deflate` is a pure
+# function that runs at about 1 MB/s, and an app packages the same code many times (the
+# verifier of every source of every stack, 35 files in the example app): each file is
+# deflated once. Files over _CACHED_SIZE are not kept (vendored dependencies, which
+# compress=False stores anyway).
+_DEFLATE_CACHE: dict[bytes, bytes] = {}
+_CACHED_SIZE = 1 << 20
+
+
+def _deflated(content: bytes) -> bytes:
+    if len(content) > _CACHED_SIZE:
+        return deflate(content)
+    digest = hashlib.sha256(content).digest()
+    found = _DEFLATE_CACHE.get(digest)
+    if found is None:
+        found = _DEFLATE_CACHE[digest] = deflate(content)
+    return found
+
+
 def _write_zip(entries: Sequence[tuple[str, bytes, int]], *, compress: bool) -> bytes:
     """The zip of (posix path, content, mode) entries, in the order given."""
     _refuse_zip64("the number of files", len(entries), _MAX_16)
@@ -213,7 +232,7 @@ def _write_zip(entries: Sequence[tuple[str, bytes, int]], *, compress: bool) -> 
         _refuse_zip64(f"the offset of {name!r}", offset, _MAX_32)
         method, data = _STORED, content
         if compress:
-            deflated = deflate(content)
+            deflated = _deflated(content)
             if len(deflated) < len(content):
                 method, data = _DEFLATED, deflated
         crc = zlib.crc32(content)
