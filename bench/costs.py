@@ -213,6 +213,27 @@ def seed_designs(a: Assumptions = ASSUMPTIONS) -> dict[str, dict[str, float]]:
     }
 
 
+# Hosted webhook gateways' published prices: (name, dollars for a month of
+# `deliveries_per_month`, source). Only what a page states; plan prices that do not say what
+# they include per event are not turned into a per-event figure of ours.
+def hosted(a: Assumptions = ASSUMPTIONS) -> list[tuple[str, float, str]]:
+    days = 30
+    safegate_free = 1_000 * days
+    return [
+        (
+            "SafeGate Webhooks, incoming",
+            max(0, a.deliveries_per_month - safegate_free) * 0.10 / 1_000,
+            "dev.safegate.io/docs/usage-and-limitsa: $0.1 per 1000 incoming requests, the first 1,000 a day free",
+        ),
+        (
+            "Hookdeck Event Gateway, Growth plan",
+            499.0,
+            "$499 a month, as reported in dev.to/emithq (2026), not read from hookdeck.com; what it "
+            "includes per event is not stated there, so this is a floor",
+        ),
+    ]
+
+
 def table(stacks: Mapping[str, Mapping[str, Any]], a: Assumptions = ASSUMPTIONS) -> str:
     rows = {f"`{name}`": stack_cost(stack, a) for name, stack in sorted(stacks.items())}
     rows.update({f"*{name}*": costs for name, costs in seed_designs(a).items()})
@@ -221,6 +242,9 @@ def table(stacks: Mapping[str, Mapping[str, Any]], a: Assumptions = ASSUMPTIONS)
     for name, costs in rows.items():
         cells = " | ".join(f"{costs[stage]:.2f}" for stage in STAGES)
         lines.append(f"| {name} | {cells} | **{sum(costs.values()):.2f}** |")
+    for name, monthly, _ in hosted(a):
+        cells = " | ".join("" for _ in STAGES)
+        lines.append(f"| hosted: {name} | {cells} | **{monthly / a.deliveries_per_month * 1_000_000:.2f}** |")
     return "\n".join(lines)
 
 
@@ -232,14 +256,102 @@ def load(outdir: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+# --- what moves the figure: each option synthesized and computed the same way --------------
+
+# (label, example stack, what changes, the guarantee it trades) -- props changes are applied
+# to the example's props and synthesized; "api_http" prices the API as an HTTP API instead.
+OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
+    ("`github` as shipped (FIFO, batches of 1)", "github", {}, ""),
+    (
+        "`github`, workflow_timeout_seconds=300",
+        "github",
+        {"processing": {"workflow_timeout_seconds": 300}},
+        "FIFO batches of up to 6 (as many worst-case records as one execution fits): a group waits "
+        "for its batch, and a failed batch returns up to 5 min later",
+    ),
+    (
+        "`github`, SQS-managed encryption",
+        "github",
+        {"queue_encryption": "sqs-managed", "log_encryption": "cloudwatch-managed"},
+        "no customer-managed keys: any principal with sqs:ReceiveMessage on the queue reads deliveries",
+    ),
+    ("`users-standard` as shipped (batches of 10)", "users-standard", {}, ""),
+    (
+        "`users-standard`, memory_mb=128",
+        "users-standard",
+        {"processing": {"memory_mb": 128}},
+        "slower cold starts and CPU (Lambda's CPU scales with memory); requests dominate the price",
+    ),
+    (
+        "`users-standard` behind an HTTP API (not built)",
+        "users-standard",
+        {"api_http": True},
+        "no request models: a malformed body is queued and refused only by the workflow; no VTL "
+        "(no FIFO group from a body field, no 413/415 answers of our own), no usage plans or WAF",
+    ),
+)
+
+
+def _updated(props: Any, changes: Mapping[str, Any]) -> Any:
+    """`props` (a WebhookIngestProps) with `changes` applied to it and, under "processing", to
+    each source's Processing."""
+    processing = changes.get("processing")
+    top = {k: v for k, v in changes.items() if k not in ("processing", "api_http")}
+    if processing:
+        sources = tuple(
+            s.model_copy(update={"processing": s.processing.model_copy(update=processing)}) if s.processing else s
+            for s in props.sources
+        )
+        top["sources"] = sources
+    # Through the model again, so every validator runs on the changed props.
+    return type(props).model_validate({**props.model_dump(), **top})
+
+
+def option_costs(a: Assumptions = ASSUMPTIONS) -> list[tuple[str, dict[str, float], str]]:
+    """Each of OPTIONS synthesized in this process and priced like the example stacks."""
+    from cdktf import App, Testing
+
+    import main
+    from constructs_lib import WebhookIngest, WebhookStack
+
+    found = []
+    for label, example, changes, trade in OPTIONS:
+        stack = WebhookStack(App(), example)
+        WebhookIngest(stack, "Webhooks", _updated(main.EXAMPLES[example](), changes))
+        figures = stack_cost(json.loads(Testing.synth(stack)), a)
+        if changes.get("api_http"):
+            figures["api"] = price("api_http_per_request") * 1_000_000
+        found.append((label, figures, trade))
+    return found
+
+
+def option_table(a: Assumptions = ASSUMPTIONS) -> str:
+    header = "| option | " + " | ".join(STAGES) + " | total | what it gives up |"
+    lines = [header, "|" + "---|" * (len(STAGES) + 3)]
+    for label, figures, trade in option_costs(a):
+        cells = " | ".join(f"{figures[stage]:.2f}" for stage in STAGES)
+        lines.append(f"| {label} | {cells} | **{sum(figures.values()):.2f}** | {trade or '—'} |")
+    return "\n".join(lines)
+
+
 BEGIN = "<!-- BEGIN COSTS (python -m bench.costs) -->"
 END = "<!-- END COSTS -->"
 
 
-def render_readme(text: str, stacks: Mapping[str, Mapping[str, Any]]) -> str:
-    """`text` with the cost table between BEGIN and END replaced by the current one."""
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n" + table(stacks) + "\n" + text[end:]
+OPTIONS_BEGIN = "<!-- BEGIN COST OPTIONS (python -m bench.costs) -->"
+OPTIONS_END = "<!-- END COST OPTIONS -->"
+
+
+def _between(text: str, begin: str, end: str, body: str) -> str:
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[:start] + "\n" + body + "\n" + text[stop:]
+
+
+def render_readme(text: str, stacks: Mapping[str, Mapping[str, Any]], options: str | None = None) -> str:
+    """`text` with the cost table between BEGIN and END replaced by the current one, and the
+    options table too (computed here unless given)."""
+    text = _between(text, BEGIN, END, table(stacks))
+    return _between(text, OPTIONS_BEGIN, OPTIONS_END, option_table() if options is None else options)
 
 
 if __name__ == "__main__":

@@ -799,6 +799,10 @@ def bench_costs(report: Report, outdir: Path) -> None:
         + "\n\n" + picture
         + "\n\nPrices:\n\n"
         + "\n".join(f"- `{name}`: {value:g}. {source}" for name, (value, source) in costs.PRICES.items())
+        + "\n\nHosted gateways, for the same month:\n\n"
+        + "\n".join(f"- {name}: ${monthly:,.2f} a month. {source}" for name, monthly, source in costs.hosted())
+        + "\n\n### What moves the figure (each option synthesized in this run, priced the same way)\n\n"
+        + costs.option_table()
     )
 
 

@@ -48,3 +48,38 @@ def test_only_the_slack_events_route_pays_for_the_edge_function(stacks: dict) ->
     figures = costs.stack_cost(stacks["slack"])
     one_route = 0.20 + 256 / 1024 * 0.030 * 0.0000133334 * 1e6
     assert figures["edge"] == pytest.approx(one_route / 2)
+
+
+def test_a_longer_fifo_workflow_timeout_is_priced_with_the_batches_it_allows() -> None:
+    """The README's FIFO option: the pipe's batch is as many worst-case records as the
+    workflow timeout holds, and the per-batch stages are divided by it."""
+    import main
+
+    options = {label: figures for label, figures, _ in costs.option_costs()}
+    shipped = options["`github` as shipped (FIFO, batches of 1)"]
+    longer = options["`github`, workflow_timeout_seconds=300"]
+    processing = main.EXAMPLES["github"]().sources[0].processing
+    assert processing is not None
+    worst = processing.model_copy(update={"workflow_timeout_seconds": 300}).record_worst_case_seconds
+    batch = min(10, 300 // worst)
+    assert batch > 1
+    # Express: one request per batch; SQS: SendMessage per delivery + receive and delete per batch.
+    assert shipped["queue"] == pytest.approx(0.50 * 3)
+    assert longer["queue"] == pytest.approx(0.50 * (1 + 2 / batch))
+    assert longer["pipe"] == pytest.approx(0.40 / batch)
+    assert longer["api"] == shipped["api"] and longer["functions"] == shipped["functions"]
+
+
+def test_the_http_api_option_prices_only_the_api_differently() -> None:
+    options = {label: figures for label, figures, _ in costs.option_costs()}
+    rest = options["`users-standard` as shipped (batches of 10)"]
+    http = options["`users-standard` behind an HTTP API (not built)"]
+    assert (rest["api"], http["api"]) == (pytest.approx(3.50), pytest.approx(1.00))
+    assert {k: v for k, v in rest.items() if k != "api"} == {k: v for k, v in http.items() if k != "api"}
+
+
+def test_hosted_gateways_are_priced_from_their_published_figures() -> None:
+    found = {name: monthly for name, monthly, _ in costs.hosted()}
+    # SafeGate: 10,000,000 - 30 x 1,000 free, at $0.10 per 1,000.
+    assert found["SafeGate Webhooks, incoming"] == pytest.approx((10_000_000 - 30_000) / 1_000 * 0.10)
+    assert found["Hookdeck Event Gateway, Growth plan"] == 499.0
