@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from support.synth import SynthOutput, jsii_environment
-from support.terraform import terraform, validate_copy
+from support.terraform import terraform, validate_copies
 
 ROOT = Path(__file__).resolve().parents[2]
 # What differs, and why: each engine stamps its version into the metadata and the manifest, and
@@ -64,7 +64,8 @@ def test_every_example_stack_is_the_same_on_both_engines(synth: SynthOutput, ter
 
 
 def test_every_example_stack_on_cdk_terrain_validates_offline(terrain: SynthOutput, tmp_path: Path) -> None:
+    assert terrain.stack_names
+    validate_copies({terrain.stack_dir(name): tmp_path / name for name in terrain.stack_names})
     for name in terrain.stack_names:
-        validate_copy(terrain.stack_dir(name), tmp_path / name)
         selected = json.loads(terraform(tmp_path / name, "version", "-json").output)["provider_selections"]
         assert selected == {"registry.terraform.io/hashicorp/aws": "5.100.0"}

@@ -272,6 +272,16 @@ def validate_copy(stack_dir: Path, workdir: Path) -> list[dict[str, Any]]:
     return warnings
 
 
+def validate_copies(pairs: Mapping[Path, Path], *, at_once: int = 2) -> dict[Path, list[dict[str, Any]]]:
+    """validate_copy for each (stack_dir -> workdir), `at_once` at a time (a core each: init and
+    validate mostly load the provider's schema); the first failure is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        futures = {stack_dir: pool.submit(validate_copy, stack_dir, workdir) for stack_dir, workdir in pairs.items()}
+        return {stack_dir: future.result() for stack_dir, future in futures.items()}
+
+
 def _diagnostics(report: Mapping[str, Any]) -> str:
     lines = []
     for diagnostic in report.get("diagnostics", []):

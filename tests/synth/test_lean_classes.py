@@ -44,6 +44,21 @@ def test_every_branch_synthesizes_the_same_bytes_as_with_the_generated_classes(
         assert lean[name] == generated[name], name
 
 
+def test_on_cdk_terrain_too_the_examples_synthesize_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import main
+
+    def synth(outdir: Path) -> dict[str, bytes]:
+        main.build(cdktn.App(outdir=str(outdir))).synth()
+        return _files(outdir)
+
+    lean = synth(tmp_path / "lean")
+    monkeypatch.setenv(engine.CLASSES_VARIABLE, "bindings")
+    generated = synth(tmp_path / "generated")
+    assert sorted(lean) == sorted(generated) and len([n for n in lean if n.endswith("cdk.tf.json")]) == len(main.EXAMPLES)
+    for name in lean:
+        assert lean[name] == generated[name], name
+
+
 def _props() -> dict[str, object]:
     from examples.models import User
 
