@@ -15,30 +15,23 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from support.deployments import SMOKE, Deployment
 from support.localstack import ACCOUNT_ID, REGION, LocalStack
+from support.smoke_stack import FUNCTION, FUNCTION_ARN, QUEUE, STAGE, smoke_stack
 from support.terraform import (
-    LOCALSTACK_UNSUPPORTED,
     OVERRIDE_FILE,
     TerraformError,
     apply,
     destroy,
     init,
-    output,
     prepare_workdir,
     prune,
     validate,
 )
-
-QUEUE = "smoke-events"
-STAGE = "v1"
-FUNCTION = "smoke-verify"
-FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION}"
 
 # Every character that breaks a form-encoded SendMessage when the template forgets
 # $util.urlEncode: & and = split fields, + becomes a space, % starts an escape; and bytes
@@ -52,157 +45,6 @@ SFN_MOCKS = {
     "StateMachines": {"smoke-flow": {"TestCases": {"Valid": {"Verify": "VerifyAccepts"}}}},
     "MockedResponses": {"VerifyAccepts": {"0": {"Return": {"StatusCode": 200, "Payload": {"valid": True}}}}},
 }
-
-
-def _policy(statement: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-def _openapi() -> dict[str, Any]:
-    send_message = {
-        "type": "aws",
-        "httpMethod": "POST",
-        "uri": f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT_ID}/{QUEUE}",
-        "credentials": "${aws_iam_role.api.arn}",
-        "passthroughBehavior": "never",
-        "requestParameters": {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
-        "requestTemplates": {"application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"},
-        "responses": {
-            "2\\d{2}": {
-                "statusCode": "200",
-                "responseTemplates": {
-                    "application/json": '{"id":"$input.path(\'$.SendMessageResponse.SendMessageResult.MessageId\')"}'
-                },
-            },
-            "default": {
-                "statusCode": "500",
-                "responseTemplates": {"application/json": '{"message":"not queued"}'},
-            },
-        },
-    }
-    return {
-        "openapi": "3.0.1",
-        "info": {"title": "smoke", "version": "1"},
-        "paths": {
-            "/events": {
-                "post": {
-                    "responses": {"200": {"description": "queued"}, "500": {"description": "not queued"}},
-                    "x-amazon-apigateway-integration": send_message,
-                }
-            }
-        },
-    }
-
-
-def _workflow() -> dict[str, Any]:
-    return {
-        "StartAt": "Verify",
-        "States": {
-            "Verify": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": "${aws_lambda_function.verify.arn}", "Payload.$": "$"},
-                "OutputPath": "$.Payload",
-                "End": True,
-            }
-        },
-    }
-
-
-def smoke_stack() -> dict[str, Any]:
-    return {
-        "terraform": {
-            "required_providers": {"aws": {"source": "aws", "version": ">= 5.100.0, < 7.0.0"}},
-            # As cdktf writes it; prepare_workdir must keep state out of the repository.
-            "backend": {"local": {"path": "../../../terraform.smoke.tfstate"}},
-        },
-        "provider": {"aws": [{"region": REGION}]},
-        "resource": {
-            "aws_sqs_queue": {"events": {"name": QUEUE}},
-            "aws_iam_role": {
-                "api": {
-                    "name": "smoke-api",
-                    "assume_role_policy": _policy(
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "apigateway.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ),
-                }
-            },
-            "aws_iam_role_policy": {
-                "send": {
-                    "name": "send",
-                    "role": "${aws_iam_role.api.id}",
-                    "policy": _policy(
-                        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "${aws_sqs_queue.events.arn}"}
-                    ),
-                },
-                # Names the excluded function: deployed with its stand-in ARN.
-                "invoke": {
-                    "name": "invoke",
-                    "role": "${aws_iam_role.api.id}",
-                    "policy": _policy(
-                        {
-                            "Effect": "Allow",
-                            "Action": "lambda:InvokeFunction",
-                            "Resource": "${aws_lambda_function.verify.arn}",
-                        }
-                    ),
-                },
-            },
-            "aws_lambda_function": {
-                "verify": {
-                    "function_name": FUNCTION,
-                    "role": "${aws_iam_role.api.arn}",
-                    "handler": "index.handler",
-                    "runtime": "python3.12",
-                    "filename": "verify.zip",
-                }
-            },
-            "aws_pipes_pipe": {
-                "ingest": {
-                    "name": "smoke-ingest",
-                    "role_arn": "${aws_iam_role.api.arn}",
-                    "source": "${aws_sqs_queue.events.arn}",
-                    "target": "${aws_lambda_function.verify.arn}",
-                }
-            },
-            # The state machine names the excluded function: deployed with its stand-in ARN.
-            "aws_sfn_state_machine": {
-                "flow": {
-                    "name": "smoke-flow",
-                    "type": "EXPRESS",
-                    "role_arn": "${aws_iam_role.api.arn}",
-                    "definition": json.dumps(_workflow()),
-                }
-            },
-            "aws_api_gateway_rest_api": {"api": {"name": "smoke", "body": json.dumps(_openapi())}},
-            "aws_api_gateway_deployment": {
-                "api": {
-                    "rest_api_id": "${aws_api_gateway_rest_api.api.id}",
-                    "triggers": {"body": "${sha256(aws_api_gateway_rest_api.api.body)}"},
-                    "lifecycle": {"create_before_destroy": True},
-                }
-            },
-            "aws_api_gateway_stage": {
-                "api": {
-                    "rest_api_id": "${aws_api_gateway_rest_api.api.id}",
-                    "deployment_id": "${aws_api_gateway_deployment.api.id}",
-                    "stage_name": STAGE,
-                }
-            },
-        },
-        "output": {
-            "endpoint": {"value": "${aws_api_gateway_stage.api.invoke_url}/events"},
-            "execution_arn": {"value": "${aws_api_gateway_stage.api.execution_arn}"},
-            "rest_api_id": {"value": "${aws_api_gateway_rest_api.api.id}"},
-            "queue_url": {"value": "${aws_sqs_queue.events.url}"},
-            "pipe_arn": {"value": "${aws_pipes_pipe.ingest.arn}"},
-            "state_machine_arn": {"value": "${aws_sfn_state_machine.flow.arn}"},
-        },
-    }
 
 
 def post(url: str, body: bytes) -> tuple[int, bytes]:
@@ -235,17 +77,16 @@ def test_whole_stack_is_valid_before_pruning(tmp_path: Path) -> None:
     assert validate(work.path) == []
 
 
-def test_stack_applies_to_localstack_serves_and_destroys(localstack: LocalStack, tmp_path: Path) -> None:
-    work = prepare_workdir(smoke_stack(), tmp_path / "stack", exclude=LOCALSTACK_UNSUPPORTED)
+def test_stack_applies_to_localstack_serves_and_destroys(deployments: dict[str, Deployment], localstack: LocalStack) -> None:
+    # Applied with the session's deployments (support/deployments.py), in the background.
+    deployed = deployments[SMOKE]
+    work = deployed.work
     assert work.pruned.excluded == ("aws_lambda_function.verify", "aws_pipes_pipe.ingest")
     assert work.pruned.dropped_outputs == ("pipe_arn",)
-
-    init(work.path)
-    apply(work.path, localstack=localstack)
     # cdktf's backend path would put the state three levels up, outside the working copy.
     assert (work.path / "terraform.tfstate").is_file()
     assert not (work.path / "../../../terraform.smoke.tfstate").resolve().exists()
-    outputs = output(work.path)
+    outputs = deployed.outputs
 
     # Without the account id (skip_requesting_account_id) the provider would write
     # arn:aws:execute-api:us-east-1::<id>/v1 here.

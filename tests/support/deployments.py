@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from support.localstack import REGION
+from support.smoke_stack import smoke_stack
 from support.synth import node_major
 from support.terraform import LOCALSTACK_UNSUPPORTED, Workdir, prepare_workdir, prune
 
@@ -24,6 +25,8 @@ COMMITTED_MODULE = ROOT / "modules" / MODULE
 APPLIED_STACKS = ("mailgun-fifo", "users-standard", "github")
 # The root module that calls `make module`'s module in the apply (see `module_root`).
 MODULE_ROOT = "module-root"
+# The engine harness's own hand-written stack (support/smoke_stack.py), applied beside ours.
+SMOKE = "smoke"
 
 
 def make_module(out: Path) -> subprocess.Popen[bytes]:
@@ -113,6 +116,8 @@ def deploy_all(synth: Any, localstack: Any, base: Path) -> dict[str, Deployment]
         work = prepare_workdir(synth.stack_dir(name), base / name, exclude=LOCALSTACK_UNSUPPORTED)
         prepared[name] = (work, work.pruned.excluded)
     prepared[MODULE_ROOT] = module_root(COMMITTED_MODULE, base / MODULE_ROOT)
+    smoke = prepare_workdir(smoke_stack(), base / SMOKE, exclude=LOCALSTACK_UNSUPPORTED)
+    prepared[SMOKE] = (smoke, smoke.pruned.excluded)
 
     def deploy(name: str) -> Deployment:
         work, excluded = prepared[name]
