@@ -301,32 +301,68 @@ def bench_synth(report: Report, work: Path) -> Path:
 # --- 2. test suite --------------------------------------------------------------------------
 
 
-def bench_suite(report: Report) -> None:
+# The commit before issue 22's work on the suite (the engine set-up in the background, the
+# shared deployments, fewer plans): BENCH_SUITE=1 runs each layer there too, for "before".
+SUITE_BASE = os.environ.get("BENCH_SUITE_BASE", "f8fd5f7^")
+# What a checkout needs beside its files to run the suite: the environments `make` builds.
+BUILT = (".venv", ".localstack-venv", ".checkov-venv", "node_modules", ".tools", ".build")
+
+
+def run_layer(layer: str, cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    began = time.perf_counter()
+    result = subprocess.run([PY, "-m", "pytest", layer, "-q", "-p", "no:cacheprovider"], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=3600)
+    wall = time.perf_counter() - began
+    summary = (result.stdout.strip().splitlines() or ["?"])[-1].strip("= ")
+    if result.returncode != 0:
+        raise RuntimeError(f"pytest {layer} in {cwd} failed ({result.returncode}): {summary}\n{result.stdout[-3000:]}")
+    return wall, summary
+
+
+def base_checkout(work: Path) -> Path:
+    """A worktree of SUITE_BASE that uses this checkout's built environments."""
+    path = work / "suite-base"
+    subprocess.run(["git", "worktree", "add", "--detach", "--force", str(path), SUITE_BASE], cwd=ROOT, check=True,
+                   capture_output=True)
+    for name in BUILT:
+        if (ROOT / name).exists() and not (path / name).exists():
+            (path / name).symlink_to(ROOT / name)
+    return path
+
+
+def bench_suite(report: Report, work: Path) -> None:
     report.mark("suite: start")
     # tests/verifier: the handler and signature tests, on recorded events (no AWS, no jsii).
     layers = ["tests/unit", "tests/verifier", "tests/synth", "tests/engines"] if SUITE else ["tests/unit", "tests/verifier"]
     env = jsii_environment()
-    total = collected = 0.0
-    for layer in layers:
-        # Collecting alone leaves every snapshot unused, which syrupy would call a failure.
-        collect = run_measured([PY, "-m", "pytest", layer, "-q", "--collect-only", "-p", "no:cacheprovider",
-                                "--snapshot-warn-unused"], env=env, timeout=900)
-        began = time.perf_counter()
-        result = subprocess.run([PY, "-m", "pytest", layer, "-q", "-p", "no:cacheprovider"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=3600)
-        wall = time.perf_counter() - began
-        summary = (result.stdout.strip().splitlines() or ["?"])[-1].strip("= ")
-        if result.returncode != 0:
-            raise RuntimeError(f"pytest {layer} failed ({result.returncode}): {summary}\n{result.stdout[-3000:]}")
-        total, collected = total + wall, collected + collect.wall
-        report.rows.append(Row(f"Test layer `pytest {layer}` ({summary}) vs collecting it (`--collect-only`)",
-                               f"{wall:.1f} s", f"{collect.wall:.1f} s", wall / collect.wall))
+    total = collected = before_total = 0.0
+    base = base_checkout(work) if SUITE else None
+    try:
+        for layer in layers:
+            # Collecting alone leaves every snapshot unused, which syrupy would call a failure.
+            collect = run_measured([PY, "-m", "pytest", layer, "-q", "--collect-only", "-p", "no:cacheprovider",
+                                    "--snapshot-warn-unused"], env=env, timeout=900)
+            wall, summary = run_layer(layer, ROOT, env)
+            total, collected = total + wall, collected + collect.wall
+            report.rows.append(Row(f"Test layer `pytest {layer}` ({summary}) vs collecting it (`--collect-only`)",
+                                   f"{wall:.1f} s", f"{collect.wall:.1f} s", wall / collect.wall))
+            if base is not None:
+                before, before_summary = run_layer(layer, base, env)
+                before_total += before
+                report.rows.append(Row(f"… the same layer now vs at `{SUITE_BASE}` ({before_summary} there)", f"{wall:.1f} s",
+                                       f"{before:.1f} s", wall / before))
+    finally:
+        if base is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, capture_output=True)
     if SUITE:
         report.rows.append(Row("All four layers, one after the other (`make test` runs them in one pytest, "
                                "after its installs)", f"{total:.1f} s", f"{collected:.1f} s", total / collected))
+        report.rows.append(Row(f"… the four layers before (`{SUITE_BASE}`)", f"{total:.1f} s", f"{before_total:.1f} s",
+                               total / before_total))
     if not SUITE:
         report.sections.append("The synth and engine test layers (`make test` takes ~10 min) are measured only with "
-                               "`make bench BENCH_SUITE=1`.")
+                               "`make bench BENCH_SUITE=1`, each beside the same layer at the commit before "
+                               f"issue 22's suite work (`{SUITE_BASE}`, or BENCH_SUITE_BASE).")
     report.mark("suite: done")
 
 
@@ -856,7 +892,7 @@ def main() -> int:
                 run_measured([PY, str(ROOT / "main.py")], env=jsii_environment(CDKTF_OUTDIR=str(outdir)))
             bench_emulator(report, outdir, work / "emulator")
         if "suite" not in SKIP:
-            bench_suite(report)
+            bench_suite(report, work)
     report.mark("end")
     out = Path(os.environ.get("BENCH_OUT", ROOT / "BENCHMARKS.md"))
     write(report, out, started, time.perf_counter() - began)

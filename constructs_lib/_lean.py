@@ -123,16 +123,31 @@ class LeanAws:
     def _make(self, name: str, kind: str, tf_type: str) -> Callable[..., Any]:
         if kind == "block":
             return _block
-        core, lean = self._core, self
+        lean = self
         if kind == "provider":
-            return self._provider(name, tf_type)
-        base = core.TerraformDataSource if kind == "data" else core.TerraformResource
+            provider = self._core.TerraformProvider
 
-        def __init__(self: Any, scope: Any, id_: str, **arguments: Any) -> None:
-            meta = {key: arguments.pop(key) for key in _META if key in arguments}
-            if kind == "data":
-                meta.pop("provisioners", None)
-                meta.pop("connection", None)
+            def __init__(self: Any, scope: Any, id_: str, **arguments: Any) -> None:
+                provider.__init__(
+                    self,
+                    scope,
+                    id_,
+                    terraform_resource_type=tf_type,
+                    terraform_generator_metadata=lean._metadata(),
+                    terraform_provider_source=lean._source,
+                )
+                if arguments.get("alias") is not None:
+                    self.alias = arguments["alias"]
+                self._lean_arguments = arguments
+
+            return _class(name, (provider,), tf_type, __init__, "The AWS provider")
+
+        base = self._core.TerraformDataSource if kind == "data" else self._core.TerraformResource
+        # A data source takes no provisioners or connection.
+        meta_names = _META if kind == "resource" else tuple(m for m in _META if m not in ("connection", "provisioners"))
+
+        def __init__(self: Any, scope: Any, id_: str, **arguments: Any) -> None:  # noqa: F811
+            meta = {key: arguments.pop(key) for key in meta_names if key in arguments}
             base.__init__(
                 self,
                 scope,
@@ -143,51 +158,25 @@ class LeanAws:
             )
             self._lean_arguments = arguments
 
-        def _synthesize_attributes(self: Any) -> dict[str, Any]:
-            return terraform_value(self._lean_arguments)
+        return _class(name, (_Attributes, base), tf_type, __init__, f"`{tf_type}`: the provider's {name}")
 
-        return type(
-            name,
-            (_Attributes, base),
-            {
-                "__module__": __name__,
-                "__qualname__": name,
-                "__doc__": f"`{tf_type}`: the provider's {name}, written by constructs_lib (see constructs_lib._lean).",
-                "TF_RESOURCE_TYPE": tf_type,
-                "__init__": __init__,
-                "_synthesize_attributes": _synthesize_attributes,
-            },
-        )
 
-    def _provider(self, name: str, tf_type: str) -> Callable[..., Any]:
-        core, lean = self._core, self
-        base = core.TerraformProvider
+def _synthesize_attributes(self: Any) -> dict[str, Any]:
+    """What the engine writes for this element: its arguments (the jsii override of
+    `synthesizeAttributes`, called by Node at synth)."""
+    return terraform_value(self._lean_arguments)
 
-        def __init__(self: Any, scope: Any, id_: str, **arguments: Any) -> None:
-            base.__init__(
-                self,
-                scope,
-                id_,
-                terraform_resource_type=tf_type,
-                terraform_generator_metadata=lean._metadata(),
-                terraform_provider_source=lean._source,
-            )
-            if arguments.get("alias") is not None:
-                self.alias = arguments["alias"]
-            self._lean_arguments = arguments
 
-        def _synthesize_attributes(self: Any) -> dict[str, Any]:
-            return terraform_value(self._lean_arguments)
-
-        return type(
-            name,
-            (base,),
-            {
-                "__module__": __name__,
-                "__qualname__": name,
-                "__doc__": "The AWS provider, written by constructs_lib (see constructs_lib._lean).",
-                "TF_RESOURCE_TYPE": tf_type,
-                "__init__": __init__,
-                "_synthesize_attributes": _synthesize_attributes,
-            },
-        )
+def _class(name: str, bases: tuple[type, ...], tf_type: str, init: Callable[..., None], what: str) -> type:
+    return type(
+        name,
+        bases,
+        {
+            "__module__": __name__,
+            "__qualname__": name,
+            "__doc__": f"{what}, written by constructs_lib (see constructs_lib._lean).",
+            "TF_RESOURCE_TYPE": tf_type,
+            "__init__": init,
+            "_synthesize_attributes": _synthesize_attributes,
+        },
+    )
