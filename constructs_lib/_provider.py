@@ -1,5 +1,9 @@
 """Load the AWS provider bindings one submodule at a time, not all ~2,200 at once.
 
+Used where the generated classes are (`engine.Engine.bindings`: an app that writes HCL, or
+CONSTRUCTS_LIB_AWS_CLASSES=bindings); the constructs otherwise use their own classes
+(constructs_lib._lean) and never import the bindings.
+
 Why: `cdktf_cdktf_provider_aws/__init__.py` does nothing but `from . import <x>` for every
 resource and data source of the provider (plus a `check_type` helper and `__all__`). Python
 spends ~6 s importing them, and ~3 s more tearing them down at exit, on every synth, while

@@ -6,9 +6,11 @@ package names. The constructs here run on either, chosen by the app they are add
 writes `from cdktn import App` instead of `from cdktf import App` and nothing else changes.
 
 Every construct asks `of(scope)` for its engine, then takes the engine's core classes
-(`engine.core.Fn`, `engine.core.TerraformOutput`, ...) and the AWS provider's classes
-(`engine.aws.SqsQueue`, ...) from it. Objects of the two engines never mix in one tree: a
-cdktf resource in a cdktn stack fails only at synth, with a message about neither.
+(`engine.core.Fn`, `engine.core.TerraformOutput`, ...) and its AWS classes
+(`engine.aws.SqsQueue`, ...) from it: constructs_lib's own, on that engine's core
+(constructs_lib._lean), or the provider's generated ones (`engine.bindings`). Objects of the
+two engines never mix in one tree: a cdktf resource in a cdktn stack fails only at synth, with
+a message about neither.
 
 How a tree's engine is found: the jsii type of the tree's root (`cdktf.App` or `cdktn.App`),
 else of the first construct on the way down that belongs to an engine (a stack); a tree of
