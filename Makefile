@@ -36,7 +36,7 @@ help:
 	@echo "make module  install, then rewrite the committed Terraform modules in modules/"
 	@echo "make redrive DLQ_ARN=... | REJECTED_ARN=... QUEUE_ARN=...  move dead-lettered or rejected messages back to their queue (AWS credentials needed)"
 	@echo "make bench   measure synth, verifier, package and LocalStack throughput into BENCHMARKS.md"
-	@echo "             (BENCH_SUITE=1 also times the synth and engine test layers, ~10 min more)"
+	@echo "             (BENCH_SUITE=1 also times every test layer now and at BENCH_SUITE_BASE, ~25 min more)"
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
