@@ -308,14 +308,19 @@ SUITE_BASE = os.environ.get("BENCH_SUITE_BASE", "f8fd5f7^")
 BUILT = (".venv", ".localstack-venv", ".checkov-venv", "node_modules", ".tools", ".build")
 
 
-def run_layer(layer: str, cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+def run_layer(layer: str, cwd: Path, env: dict[str, str], *, must_pass: bool = True) -> tuple[float, str]:
+    """Wall time and pytest's summary line of one layer. A failure raises, unless not
+    `must_pass` (the base commit, whose flaky tests are not ours to fix there): then the
+    summary says it failed."""
     began = time.perf_counter()
     result = subprocess.run([PY, "-m", "pytest", layer, "-q", "-p", "no:cacheprovider"], cwd=cwd, env=env,
                             capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - began
     summary = (result.stdout.strip().splitlines() or ["?"])[-1].strip("= ")
     if result.returncode != 0:
-        raise RuntimeError(f"pytest {layer} in {cwd} failed ({result.returncode}): {summary}\n{result.stdout[-3000:]}")
+        if must_pass:
+            raise RuntimeError(f"pytest {layer} in {cwd} failed ({result.returncode}): {summary}\n{result.stdout[-3000:]}")
+        summary = f"FAILED there: {summary}"
     return wall, summary
 
 
@@ -347,7 +352,7 @@ def bench_suite(report: Report, work: Path) -> None:
             report.rows.append(Row(f"Test layer `pytest {layer}` ({summary}) vs collecting it (`--collect-only`)",
                                    f"{wall:.1f} s", f"{collect.wall:.1f} s", wall / collect.wall))
             if base is not None:
-                before, before_summary = run_layer(layer, base, env)
+                before, before_summary = run_layer(layer, base, env, must_pass=False)
                 before_total += before
                 report.rows.append(Row(f"… the same layer now vs at `{SUITE_BASE}` ({before_summary} there)", f"{wall:.1f} s",
                                        f"{before:.1f} s", wall / before))

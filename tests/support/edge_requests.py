@@ -75,7 +75,8 @@ def event_of(kind: str, body: str, headers: dict[str, str], *, at: float | None 
 def node_hmac(secret: str, message: str, digest: str) -> str:
     """Node's crypto, as the providers' official samples call it."""
     script = "const c=require('crypto');process.stdout.write(c.createHmac('sha256',process.argv[1]).update(process.argv[2]).digest(process.argv[3]))"
-    return subprocess.run(["node", "-e", script, secret, message, digest], check=True, capture_output=True, text=True).stdout
+    # `--` ends Node's own options: a generated secret may start with "-" (as "-tEQU..." did).
+    return subprocess.run(["node", "-e", script, "--", secret, message, digest], check=True, capture_output=True, text=True).stdout
 
 
 def slack_headers(body: str, secret: str, at: int) -> dict[str, str]:
