@@ -84,7 +84,11 @@ class _Attributes:
 
     def __getattr__(self, name: str) -> Any:
         if name in ATTRIBUTES:
-            return self.get_string_attribute(name)  # type: ignore[attr-defined]
+            # One reference per attribute, kept: every read of the generated getter makes a new
+            # token, and each resolves to the same `${type.id.attribute}`, so one serves them all.
+            made = self.get_string_attribute(name)  # type: ignore[attr-defined]
+            object.__setattr__(self, name, made)
+            return made
         raise AttributeError(
             f"{type(self).__name__} has no attribute {name!r}: constructs_lib's AWS classes read only "
             f"{', '.join(sorted(ATTRIBUTES))}; change an argument with add_override(), or set "
@@ -106,9 +110,12 @@ class LeanAws:
         self._kinds = kinds
 
     def _metadata(self) -> Any:
-        return self._core.TerraformProviderGeneratorMetadata(
-            provider_name="aws", provider_version=self._version, provider_version_constraint="~> 6.0"
-        )
+        made = self.__dict__.get("_made_metadata")
+        if made is None:
+            made = self._made_metadata = self._core.TerraformProviderGeneratorMetadata(
+                provider_name="aws", provider_version=self._version, provider_version_constraint="~> 6.0"
+            )
+        return made
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

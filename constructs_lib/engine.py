@@ -238,11 +238,23 @@ def _writes_hcl(root: Any) -> bool:
     return cached
 
 
+_CACHED = "_constructs_lib_engine"
+
+
 def of(scope: IConstruct) -> Engine:
-    """The engine of the tree `scope` belongs to."""
+    """The engine of the tree `scope` belongs to. Kept on `scope` once known: a construct's tree
+    never changes, and each answer costs two calls into Node."""
+    cached = getattr(scope, "__dict__", {}).get(_CACHED)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     node = scope.node
     root = node.root
     found = _engine_of_class(type(root))
     if found is None:
         found = next(filter(None, (_engine_of_class(type(c)) for c in node.scopes)), None) or default()
-    return _generated_only(found) if _writes_hcl(root) else found
+    engine = _generated_only(found) if _writes_hcl(root) else found
+    try:
+        object.__setattr__(scope, _CACHED, engine)
+    except (AttributeError, TypeError):
+        pass
+    return engine
