@@ -66,11 +66,6 @@ def terraform_value(value: Any) -> Any:
     return value
 
 
-def _block(**fields: Any) -> dict[str, Any]:
-    """A nested block (`aws.PipesPipeSourceParameters(...)`): its fields, unset ones dropped."""
-    return {key: value for key, value in fields.items() if value is not None}
-
-
 class _Attributes:
     """Reads of `ATTRIBUTES` as Terraform references, as the generated getters make them; a
     set of any other public name sets that argument, as the generated setters do
@@ -86,7 +81,7 @@ class _Attributes:
         if name in ATTRIBUTES:
             # One reference per attribute, kept: every read of the generated getter makes a new
             # token, and each resolves to the same `${type.id.attribute}`, so one serves them all.
-            made = self.get_string_attribute(name)  # type: ignore[attr-defined]
+            made = self.get_string_attribute(name)
             object.__setattr__(self, name, made)
             return made
         raise AttributeError(
@@ -108,14 +103,10 @@ class LeanAws:
         self._source = provider_source
         self._version = provider_version
         self._kinds = kinds
-
-    def _metadata(self) -> Any:
-        made = self.__dict__.get("_made_metadata")
-        if made is None:
-            made = self._made_metadata = self._core.TerraformProviderGeneratorMetadata(
-                provider_name="aws", provider_version=self._version, provider_version_constraint="~> 6.0"
-            )
-        return made
+        # What the generated classes pass as `terraformGeneratorMetadata`, one for all.
+        self._metadata = core.TerraformProviderGeneratorMetadata(
+            provider_name="aws", provider_version=provider_version, provider_version_constraint="~> 6.0"
+        )
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -129,49 +120,52 @@ class LeanAws:
 
     def _make(self, name: str, kind: str, tf_type: str) -> Callable[..., Any]:
         if kind == "block":
-            return _block
+            # A nested block (`aws.PipesPipeSourceParameters(...)`) is its fields; the unset ones
+            # are dropped with the rest at synth (terraform_value).
+            return dict
         lean = self
         if kind == "provider":
             provider = self._core.TerraformProvider
 
-            def __init__(self: Any, scope: Any, id_: str, **arguments: Any) -> None:
+            def init_provider(self: Any, scope: Any, id_: str, **arguments: Any) -> None:
                 provider.__init__(
                     self,
                     scope,
                     id_,
                     terraform_resource_type=tf_type,
-                    terraform_generator_metadata=lean._metadata(),
+                    terraform_generator_metadata=lean._metadata,
                     terraform_provider_source=lean._source,
                 )
                 if arguments.get("alias") is not None:
                     self.alias = arguments["alias"]
                 self._lean_arguments = arguments
 
-            return _class(name, (provider,), tf_type, __init__, "The AWS provider")
+            return _class(name, (provider,), tf_type, init_provider, "The AWS provider")
 
         base = self._core.TerraformDataSource if kind == "data" else self._core.TerraformResource
         # A data source takes no provisioners or connection.
         meta_names = _META if kind == "resource" else tuple(m for m in _META if m not in ("connection", "provisioners"))
 
-        def __init__(self: Any, scope: Any, id_: str, **arguments: Any) -> None:  # noqa: F811
+        def init_resource(self: Any, scope: Any, id_: str, **arguments: Any) -> None:
             meta = {key: arguments.pop(key) for key in meta_names if key in arguments}
             base.__init__(
                 self,
                 scope,
                 id_,
                 terraform_resource_type=tf_type,
-                terraform_generator_metadata=lean._metadata(),
+                terraform_generator_metadata=lean._metadata,
                 **{key: value for key, value in meta.items() if value is not None},
             )
             self._lean_arguments = arguments
 
-        return _class(name, (_Attributes, base), tf_type, __init__, f"`{tf_type}`: the provider's {name}")
+        return _class(name, (_Attributes, base), tf_type, init_resource, f"`{tf_type}`: the provider's {name}")
 
 
 def _synthesize_attributes(self: Any) -> dict[str, Any]:
     """What the engine writes for this element: its arguments (the jsii override of
     `synthesizeAttributes`, called by Node at synth)."""
-    return terraform_value(self._lean_arguments)
+    written: dict[str, Any] = terraform_value(self._lean_arguments)
+    return written
 
 
 def _class(name: str, bases: tuple[type, ...], tf_type: str, init: Callable[..., None], what: str) -> type:

@@ -23,8 +23,10 @@ Type checkers see the cdktf classes (the default engine, whose names CDK Terrain
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
@@ -215,46 +217,36 @@ def _engine_of_class(cls: type) -> Engine | None:
     return None
 
 
+@functools.cache
 def _generated_only(engine: Engine) -> Engine:
-    variant = _HCL.get(engine.name)
-    if variant is None:
-        variant = _HCL[engine.name] = replace(engine, generated_only=True)
-    return variant
+    """`engine` for an app that writes HCL: the generated classes carry the attribute types HCL
+    needs (constructs_lib._lean)."""
+    return replace(engine, generated_only=True)
 
 
-_HCL: dict[str, Engine] = {}
-
-
-def _writes_hcl(root: Any) -> bool:
-    """Whether the app at `root` writes HCL: the generated classes carry the attribute types
-    HCL needs (constructs_lib._lean). Asked once per app."""
-    cached = root.__dict__.get("_constructs_lib_hcl") if hasattr(root, "__dict__") else None
-    if cached is None:
-        cached = bool(getattr(root, "hcl_output", False))
+def _kept(construct: Any, name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept on the construct's Python object under `name`: a construct's tree never
+    changes, and asking Node again costs a call each time."""
+    found = getattr(construct, "__dict__", {}).get(name)
+    if found is None:
+        found = compute()
         try:
-            root._constructs_lib_hcl = cached
-        except AttributeError:
+            object.__setattr__(construct, name, found)
+        except (AttributeError, TypeError):
             pass
-    return cached
-
-
-_CACHED = "_constructs_lib_engine"
+    return found
 
 
 def of(scope: IConstruct) -> Engine:
-    """The engine of the tree `scope` belongs to. Kept on `scope` once known: a construct's tree
-    never changes, and each answer costs two calls into Node."""
-    cached = getattr(scope, "__dict__", {}).get(_CACHED)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    node = scope.node
-    root = node.root
-    found = _engine_of_class(type(root))
-    if found is None:
-        found = next(filter(None, (_engine_of_class(type(c)) for c in node.scopes)), None) or default()
-    engine = _generated_only(found) if _writes_hcl(root) else found
-    try:
-        object.__setattr__(scope, _CACHED, engine)
-    except (AttributeError, TypeError):
-        pass
-    return engine
+    """The engine of the tree `scope` belongs to (kept on `scope` once known)."""
+
+    def find() -> Engine:
+        node = scope.node
+        root = node.root
+        found = _engine_of_class(type(root))
+        if found is None:
+            found = next(filter(None, (_engine_of_class(type(c)) for c in node.scopes)), None) or default()
+        writes_hcl = _kept(root, "_constructs_lib_hcl", lambda: bool(getattr(root, "hcl_output", False)))
+        return _generated_only(found) if writes_hcl else found
+
+    return _kept(scope, "_constructs_lib_engine", find)  # type: ignore[no-any-return]
