@@ -8,6 +8,7 @@ construct), the example stacks in test_determinism.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cdktf
@@ -24,39 +25,37 @@ def _files(outdir: Path) -> dict[str, bytes]:
     return {str(p.relative_to(outdir)): p.read_bytes() for p in sorted(outdir.rglob("*")) if p.is_file()}
 
 
-def _synth_matrix(outdir: Path) -> dict[str, bytes]:
-    app = cdktf.App(outdir=str(outdir))
-    bm.build(app)
-    app.synth()
-    return _files(outdir)
+def _same_both_ways(synth: Callable[[Path], None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """`synth(outdir)` run with constructs_lib's classes, then with the generated ones: every
+    file the same bytes. Returns the files."""
+    synth(tmp_path / "lean")
+    lean = _files(tmp_path / "lean")
+    monkeypatch.setenv(engine.CLASSES_VARIABLE, "bindings")
+    synth(tmp_path / "generated")
+    generated = _files(tmp_path / "generated")
+    assert sorted(lean) == sorted(generated)
+    for name in lean:
+        assert lean[name] == generated[name], name
+    return lean
 
 
 def test_every_branch_synthesizes_the_same_bytes_as_with_the_generated_classes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lean = _synth_matrix(tmp_path / "lean")
-    monkeypatch.setenv(engine.CLASSES_VARIABLE, "bindings")
-    generated = _synth_matrix(tmp_path / "generated")
-    assert sorted(lean) == sorted(generated)
-    stacks = [name for name in lean if name.endswith("cdk.tf.json")]
-    assert len(stacks) == len(bm.stack_names())
-    for name in lean:
-        assert lean[name] == generated[name], name
+    def synth(outdir: Path) -> None:
+        app = cdktf.App(outdir=str(outdir))
+        bm.build(app)
+        app.synth()
+
+    files = _same_both_ways(synth, tmp_path, monkeypatch)
+    assert len([name for name in files if name.endswith("cdk.tf.json")]) == len(bm.stack_names())
 
 
 def test_on_cdk_terrain_too_the_examples_synthesize_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import main
 
-    def synth(outdir: Path) -> dict[str, bytes]:
-        main.build(cdktn.App(outdir=str(outdir))).synth()
-        return _files(outdir)
-
-    lean = synth(tmp_path / "lean")
-    monkeypatch.setenv(engine.CLASSES_VARIABLE, "bindings")
-    generated = synth(tmp_path / "generated")
-    assert sorted(lean) == sorted(generated) and len([n for n in lean if n.endswith("cdk.tf.json")]) == len(main.EXAMPLES)
-    for name in lean:
-        assert lean[name] == generated[name], name
+    files = _same_both_ways(lambda outdir: main.build(cdktn.App(outdir=str(outdir))).synth(), tmp_path, monkeypatch)
+    assert len([name for name in files if name.endswith("cdk.tf.json")]) == len(main.EXAMPLES)
 
 
 def _props() -> dict[str, object]:
