@@ -347,11 +347,11 @@ def _between(text: str, begin: str, end: str, body: str) -> str:
     return text[:start] + "\n" + body + "\n" + text[stop:]
 
 
-def render_readme(text: str, stacks: Mapping[str, Mapping[str, Any]], options: str | None = None) -> str:
-    """`text` with the cost table between BEGIN and END replaced by the current one, and the
-    options table too (computed here unless given)."""
+def render_readme(text: str, stacks: Mapping[str, Mapping[str, Any]]) -> str:
+    """`text` with the cost table between BEGIN and END, and the options table between
+    OPTIONS_BEGIN and OPTIONS_END, replaced by the current ones."""
     text = _between(text, BEGIN, END, table(stacks))
-    return _between(text, OPTIONS_BEGIN, OPTIONS_END, option_table() if options is None else options)
+    return _between(text, OPTIONS_BEGIN, OPTIONS_END, option_table())
 
 
 if __name__ == "__main__":
