@@ -18,17 +18,25 @@ pinned_venv_up_to_date() {
     [[ -f "$venv/.installed" && "$(cat "$venv/.installed")" == "$PINNED_VENV_STAMP" ]] && "$@" >/dev/null 2>&1
 }
 
-# pinned_venv_install VENV PYTHON REQUIREMENTS: a new VENV holding exactly the pins.
+# pinned_venv_install VENV PYTHON REQUIREMENTS: a new VENV holding exactly the pins, installed
+# by uv ($UV, default .tools/bin/uv, which `make` installs): downloads in parallel and bytecode
+# compiled on every core, 16 s for LocalStack's 127 pins where pip took 80 s on two cores.
 pinned_venv_install() {
     local venv="$1" python="$2" requirements="$3"
+    local uv="${UV:-$(dirname "${BASH_SOURCE[0]}")/../.tools/bin/uv}"
+    [[ -x "$uv" ]] || { echo "uv not found at $uv: run \`make localstack\` / \`make checkov\`, or set UV" >&2; return 1; }
     rm -rf "$venv"
-    "$python" -m venv "$venv"
-    # Resolve from PyPI alone, as on any other machine: this machine's pip configuration adds
-    # local wheel folders, indexes and constraints that would change what gets installed.
-    env -u PIP_FIND_LINKS -u PIP_CONSTRAINT -u PIP_NO_COMPILE -u PIP_REQUIRE_VIRTUALENV \
-        PIP_CONFIG_FILE=/dev/null \
-        "$venv/bin/python" -m pip install --quiet --no-input --disable-pip-version-check \
-        --compile -r "$requirements"
+    "$python" -m venv --without-pip "$venv"
+    # Resolve from PyPI alone, as on any other machine: no uv.toml or UV_* settings of this
+    # machine (uv never reads pip's configuration) change what gets installed.
+    UV_NO_CONFIG=1 "$uv" pip install --quiet --python "$venv/bin/python" --index-url https://pypi.org/simple \
+        --compile-bytecode -r "$requirements"
+}
+
+# pinned_venv_check VENV: the installed packages' requirements are met (pip check, by uv).
+pinned_venv_check() {
+    local uv="${UV:-$(dirname "${BASH_SOURCE[0]}")/../.tools/bin/uv}"
+    UV_NO_CONFIG=1 "$uv" pip check --quiet --python "$1/bin/python"
 }
 
 # pinned_venv_done VENV: record what it was built from; a later run then leaves it alone.

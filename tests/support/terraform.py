@@ -186,6 +186,13 @@ def environment() -> dict[str, str]:
         HTTPS_PROXY=DEAD_PROXY,
         NO_PROXY="127.0.0.1,localhost",
     )
+    # Terraform and the AWS provider are Go programs that keep the provider's whole schema
+    # (~300 MB) live, so at Go's default GOGC=100 they spend much of their CPU collecting
+    # garbage. Measured here (module rules, 291 planned cases, one `terraform test`): 162 s of
+    # CPU at 100, 120 s at 400, 108 s at 800 (peak 1.7 GB). The soft limit keeps any one
+    # process from growing past it; a developer's own GOGC/GOMEMLIMIT win.
+    env.setdefault("GOGC", "800")
+    env.setdefault("GOMEMLIMIT", "2GiB")
     return env
 
 

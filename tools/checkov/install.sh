@@ -25,7 +25,7 @@ if pinned_venv_up_to_date "$venv" "$python" "$requirements" "$venv/bin/checkov" 
 fi
 
 started=$SECONDS
-echo "building $venv with $python (checkov, ~1 minute)"
+echo "building $venv with $python (checkov, ~15 s)"
 pinned_venv_install "$venv" "$python" "$requirements"
 "$venv/bin/checkov" --version >/dev/null
 pinned_venv_done "$venv"

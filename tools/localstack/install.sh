@@ -56,13 +56,14 @@ if pinned_venv_up_to_date "$venv" "$python" "$requirements" "$venv/bin/python" -
 fi
 
 started=$SECONDS
-echo "building $venv with $python (LocalStack, ~1.5 minutes)"
+echo "building $venv with $python (LocalStack, ~20 s)"
 pinned_venv_install "$venv" "$python" "$requirements"
-"$venv/bin/python" -m pip check >/dev/null || die "$("$venv/bin/python" -m pip check)"
+pinned_venv_check "$venv" || die "the installed packages do not meet each other's requirements (above)"
 
 # LocalStack imports thousands of modules at start-up; without bytecode (PYTHONDONTWRITEBYTECODE=1
 # is set on our machines, so nothing is written later either) every start compiles them all
-# again. pip compiles while installing; verify it did, and compile what it left out.
+# again. uv compiles while installing (--compile-bytecode); verify it did, and compile what it
+# left out.
 missing_bytecode() {
     "$venv/bin/python" - "$venv" <<'PY'
 import importlib.util, pathlib, sys, sysconfig
