@@ -12,10 +12,9 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 PIPENV := $(TOOLS)/bin/pipenv
 UV := $(TOOLS)/bin/uv
-# uv reads its own settings from these; the tool venvs' scripts (tools/*/install.sh) use the
-# same uv. Copies, not hardlinks: the cache is often on another file system.
+# No uv.toml or UV_* setting of this machine changes what uv installs (here and in the tool
+# venvs' tools/*/install.sh).
 export UV_NO_CONFIG := 1
-export UV_LINK_MODE := copy
 VENV := .venv
 PY := $(VENV)/bin/python
 
