@@ -135,10 +135,11 @@ checkov: | $(UV)
 engines: .build/velocity.installed localstack checkov node_modules/.package-lock.json
 
 # The environment and the engines install side by side (mostly downloads): a fresh machine
-# waits for the slowest, not for their sum.
+# waits for the slowest, not for their sum. Then every test, in two sessions side by side: the
+# LocalStack tests (mostly waiting on the emulator) and the others (tools/test.sh says why).
 test:
 	$(MAKE) --no-print-directory -j4 install engines
-	$(PY) -m pytest
+	PYTHON=$(PY) bash tools/test.sh
 
 test-unit: install
 	$(PY) -m pytest tests/unit

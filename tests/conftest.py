@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from support.localstack import LocalStack
-from support.prewarm import KEY, Prewarm
+from support.prewarm import KEY, Needs, Prewarm
 from support.synth import SynthOutput, synth_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ def repo_root() -> Path:
 def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutput:
     """`main.py` synthesized once, exactly as `make synth` runs it, into a temporary outdir."""
     prewarm = request.config.stash.get(KEY, None)
-    if prewarm is not None:
+    if prewarm is not None and prewarm.synth is not None:
         return prewarm.synth.result()
     return synth_app(ROOT, tmp_path_factory.mktemp("synth") / "cdktf.out")
 
@@ -33,7 +33,7 @@ def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def localstack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """One LocalStack on 127.0.0.1 for the whole session; its log is attached to failures."""
     prewarm = request.config.stash.get(KEY, None)
-    if prewarm is not None:
+    if prewarm is not None and prewarm.localstack is not None:
         yield prewarm.localstack.result()  # stopped by pytest_sessionfinish
         return
     with LocalStack(tmp_path_factory.mktemp("localstack")) as aws:
@@ -41,17 +41,34 @@ def localstack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 
 ENGINES = ROOT / "tests" / "engines"
+# The fixtures whose tests need LocalStack: marked `localstack`, so that `make test` can run them
+# in a process of their own beside the others (tools/test.sh).
+LOCALSTACK_FIXTURES = frozenset({"localstack", "deployments"})
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With engine tests in the run: start their set-up in the background now, and run them
-    last, so that the other layers' tests run while LocalStack starts and the stacks apply."""
+    """Mark the tests that need LocalStack (`-m localstack` / `-m "not localstack"` select by it);
+    first, so that the selection sees the marks."""
+    for item in items:
+        if LOCALSTACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.localstack)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With engine tests among the selected: start the slow set-up they need in the background
+    now, and run them last, so that the other layers' tests run while LocalStack starts and the
+    stacks apply."""
+    config, items = session.config, session.items
     engines = [item for item in items if ENGINES in Path(str(item.path)).parents]
     if not engines or config.option.collectonly or os.environ.get("WEBHOOK_TESTS_NO_PREWARM"):
         return
     engine_set = set(engines)
     items[:] = [item for item in items if item not in engine_set] + engines
-    config.stash[KEY] = Prewarm()
+    needs = Needs.of(items)
+    if needs.anything:
+        config.stash[KEY] = Prewarm(needs)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -22,7 +22,7 @@ from support.terraform import LOCALSTACK_DESTROY_HANGS, LOCALSTACK_DESTROY_REFUS
 def modules(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The committed module, and what `make module` writes now (in another directory)."""
     prewarm = request.config.stash.get(KEY, None)
-    if prewarm is not None:
+    if prewarm is not None and prewarm.module is not None:
         return COMMITTED_MODULE, prewarm.module.result()
     return COMMITTED_MODULE, make_module_checked(tmp_path_factory.mktemp("module"))
 
@@ -42,7 +42,11 @@ def deployments(
     when it runs engine tests: support/prewarm.py). At the end only DESTROYED is destroyed, the
     proof that the stacks destroy cleanly; the rest goes with the emulator's state."""
     prewarm = request.config.stash.get(KEY, None)
-    applied = prewarm.deployments.result() if prewarm is not None else deploy_all(synth, localstack, tmp_path_factory.mktemp("deployments"))
+    applied = (
+        prewarm.deployments.result()
+        if prewarm is not None and prewarm.deployments is not None
+        else deploy_all(synth, localstack, tmp_path_factory.mktemp("deployments"))
+    )
     yield applied
     work = applied[DESTROYED].work
     # See LOCALSTACK_DESTROY_HANGS and _REFUSED; queue policies go with their queues.

@@ -28,7 +28,7 @@ from constructs_lib.openapi import build_openapi
 from constructs_lib.pipeline import edge_environment, verifier_environment
 from support.http import post
 from support.edge_requests import SAMPLES, DISCORD_KEY, SOURCES, discord_headers, event_of, node_hmac, slack_headers, zoom_headers
-from support.localstack import REGION, LocalStack, local_route
+from support.localstack import REGION, SHORT_POLL, LocalStack, local_route
 from support.pipes import pipes_record
 from verifier.verifier_modules import edge, handler, use_aws
 
@@ -65,7 +65,7 @@ class Trip:
     def queued(self) -> list[dict[str, Any]]:
         sqs = self.aws.client("sqs")
         messages: list[dict[str, Any]] = sqs.receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"]
+            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=SHORT_POLL, AttributeNames=["All"], MessageAttributeNames=["All"]
         ).get("Messages", [])
         for message in messages:
             sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])

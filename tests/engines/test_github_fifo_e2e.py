@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from support.http import post
-from support.localstack import REGION, LocalStack
+from support.localstack import REGION, SHORT_POLL, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, resources
 from verifier.verifier_modules import handler, use_aws
@@ -60,7 +60,7 @@ def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     while True:
         batch = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"]
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=SHORT_POLL, AttributeNames=["All"], MessageAttributeNames=["All"]
         ).get("Messages", [])
         if not batch:
             return messages

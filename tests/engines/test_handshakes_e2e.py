@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from constructs_lib import HmacSignature, Processing, ProcessFunction, WebhookSource
 from constructs_lib.openapi import build_openapi
 from constructs_lib.pipeline import verifier_environment
-from support.localstack import REGION, LocalStack, local_route
+from support.localstack import REGION, SHORT_POLL, LocalStack, local_route
 from support.pipes import pipes_record
 from verifier.verifier_modules import handler, use_aws
 
@@ -85,7 +85,7 @@ class Api:
     def queued(self, name: str) -> list[dict[str, Any]]:
         route = self.routes[name]
         messages = self.sqs.receive_message(
-            QueueUrl=route.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"]
+            QueueUrl=route.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=SHORT_POLL, AttributeNames=["All"], MessageAttributeNames=["All"]
         ).get("Messages", [])
         for message in messages:
             self.sqs.delete_message(QueueUrl=route.queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -40,7 +40,7 @@ from constructs_lib import WebhookSource
 from constructs_lib.limits import PROCESSING_BODY_BYTES, STEP_FUNCTIONS_INPUT_BYTES
 from constructs_lib.vtl import send_message_template
 from support.http import post
-from support.localstack import REGION, LocalStack
+from support.localstack import REGION, SHORT_POLL, LocalStack
 from support.pipes import pipes_record
 from support.synth import SynthOutput, json_document, resources
 from verifier.verifier_modules import handler, signatures, use_aws
@@ -472,8 +472,7 @@ def test_two_svix_deliveries_with_one_body_are_both_queued_and_a_retry_once(user
             assert post(endpoint, body, {"svix-id": svix_id, "svix-timestamp": "1", "svix-signature": "v1,x"})[0] == 200
         messages = receive(sqs, url, 2)
         assert sorted(m["Attributes"]["MessageDeduplicationId"] for m in messages) == ["msg_one", "msg_two"]
-        time.sleep(1)
-        assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")
+        assert not sqs.receive_message(QueueUrl=url, WaitTimeSeconds=SHORT_POLL).get("Messages")
     finally:
         gateway.delete_rest_api(restApiId=api)
         sqs.delete_queue(QueueUrl=url)
@@ -553,7 +552,6 @@ def test_an_empty_body_is_refused_on_every_example_route(users: Stack, github: S
             # that accepts {} (github's) reaches the template, which refuses it as empty.
             if stack is github:
                 assert refusal["errors"] == "the body is empty", refusal
-        time.sleep(1)
         assert queued(sqs, stack.out("queue_url")) == 0, stack.name
 
 

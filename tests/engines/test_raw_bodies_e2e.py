@@ -26,7 +26,7 @@ from constructs_lib import Processing, ProcessFunction, WebhookSource
 from constructs_lib.pipeline import verifier_environment
 from constructs_lib.openapi import build_openapi, media_variants
 from examples.models import User
-from support.localstack import REGION, LocalStack, local_route
+from support.localstack import REGION, SHORT_POLL, LocalStack, local_route
 from support.pipes import pipes_record
 from verifier.verifier_modules import handler, use_aws
 
@@ -200,7 +200,7 @@ def test_a_fifo_raw_body_joins_the_fallback_group_and_is_deduplicated_by_its_hea
     first, second = _take(route), _take(route)
     assert [m["Attributes"]["MessageDeduplicationId"] for m in (first, second)] == ["d-1", "d-2"]
     assert {m["Attributes"]["MessageGroupId"] for m in (first, second)} == {"default"}
-    assert not route.sqs.receive_message(QueueUrl=route.queue_url, WaitTimeSeconds=1).get("Messages")
+    assert not route.sqs.receive_message(QueueUrl=route.queue_url, WaitTimeSeconds=SHORT_POLL).get("Messages")
 
 
 def twilio_signature(url: str, params: dict[str, str], auth_token: str) -> str:

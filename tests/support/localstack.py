@@ -56,6 +56,12 @@ DEFAULT_SERVICES = (
 # Nothing listens on the discard port: any download LocalStack attempts (Lambda runtimes,
 # service binaries) fails at once on loopback instead of reaching the network.
 DEAD_PROXY = "http://127.0.0.1:9"
+# WaitTimeSeconds for reading what a synchronous producer already stored (API Gateway answered
+# after its SendMessage returned; boto3's send_message and a Lambda handler's returned after SQS
+# stored the message). LocalStack answers a short poll from the whole queue, so an empty answer
+# proves the queue empty; a long poll would only add its wait. (Real SQS samples a subset of its
+# servers on a short poll: there, only a long poll proves absence.)
+SHORT_POLL = 0
 
 
 class LocalStackError(RuntimeError):
