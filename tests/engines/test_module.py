@@ -7,6 +7,7 @@ should."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import queue
 import shutil
@@ -20,7 +21,7 @@ from packaging.specifiers import SpecifierSet
 from constructs_lib.module_readme import reference
 from support.deployments import COMMITTED_MODULE, MODULE, MODULE_ROOT, ROOT
 from support.localstack import LocalStack
-from support.terraform import TerraformError, init, terraform, validate
+from support.terraform import TerraformError, init, provider_binary, provider_server, terraform, validate
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -183,9 +184,9 @@ def test_with_kms_the_module_creates_both_keys_and_uses_them(applied: Any, local
     assert set(grants) == {"SendToWebhookQueues", "UseQueueKey"}
 
 
-def changed(workdir: Path, override: dict[str, Any] | None) -> set[str]:
+def changed(workdir: Path, override: dict[str, Any] | None, *, reattach: str | None = None) -> set[str]:
     """Addresses a plan would change, with the module block's arguments overridden (Terraform's
-    own override files), against the applied state."""
+    own override files), against the applied state. `reattach`: a provider_server's."""
     path = workdir / "zz_variables_override.tf.json"
     if override is not None:
         path.write_text(json.dumps({"module": {"webhooks": override}}))
@@ -193,7 +194,9 @@ def changed(workdir: Path, override: dict[str, Any] | None) -> set[str]:
         # Terraform's machine-readable UI: one `planned_change` message per resource the plan
         # would act on (no-ops send none). One run instead of `plan -out` and `show -json`,
         # each of which loads the provider's schema.
-        run = terraform(workdir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", timeout=300)
+        run = terraform(
+            workdir, "plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", timeout=300, reattach=reattach
+        )
     finally:
         path.unlink(missing_ok=True)
     messages = [json.loads(line) for line in run.output.splitlines() if line.startswith("{")]
@@ -262,22 +265,27 @@ def test_changing_one_variable_changes_exactly_its_resources(applied: Any) -> No
     }
     assert all(expected for _, expected in cases.values()), {k: sorted(v) for k, (_, v) in cases.items()}
     # Two plans at a time (one per core), each in its own copy of the applied root: a plan
-    # neither refreshes nor locks, so the copies read the same state.
-    copies: queue.Queue[Path] = queue.Queue()
-    for i in range(2):
-        copies.put(plan_copy(workdir, i))
+    # neither refreshes nor locks, so the copies read the same state. Each copy has an AWS
+    # provider process of its own that serves its plans one after the other (provider_server):
+    # a plan then neither starts the provider nor checks its 700 MB binary against the lock.
+    copies: queue.Queue[tuple[Path, str]] = queue.Queue()
+    with contextlib.ExitStack() as servers:
+        for i in range(2):
+            copy = plan_copy(workdir, i)
+            copies.put((copy, servers.enter_context(provider_server(provider_binary(copy)))))
 
-    def plan(case: tuple[str, tuple[dict[str, Any], set[str]]]) -> tuple[str, set[str], set[str]]:
-        label, (override, expected) = case
-        copy = copies.get()
-        try:
-            return label, changed(copy, {"sources": {"github": {"max_receive_count": 3}}, **override}), expected
-        finally:
-            copies.put(copy)
+        def plan(case: tuple[str, tuple[dict[str, Any], set[str]]]) -> tuple[str, set[str], set[str]]:
+            label, (override, expected) = case
+            copy, reattach = copies.get()
+            try:
+                overrides = {"sources": {"github": {"max_receive_count": 3}}, **override}
+                return label, changed(copy, overrides, reattach=reattach), expected
+            finally:
+                copies.put((copy, reattach))
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        for label, found, expected in pool.map(plan, cases.items()):
-            assert found == expected, label
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for label, found, expected in pool.map(plan, cases.items()):
+                assert found == expected, label
 
 
 def plan_copy(workdir: Path, index: int) -> Path:

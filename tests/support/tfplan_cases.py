@@ -77,14 +77,12 @@ import math
 import re
 import shutil
 import subprocess
-import tempfile
-import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from support.terraform import DEFAULT_TIMEOUT, TerraformError, environment, init
+from support.terraform import DEFAULT_TIMEOUT, TerraformError, environment, init, provider_binary, provider_server
 
 CASE_DIR = "tfplan_cases"  # the `-test-directory` of the working copy, holding one file per case
 COPY_DIR = "module"  # the working copy of the module, inside `work`
@@ -243,57 +241,6 @@ def _prepare(module_dir: Path, root: Path) -> None:
     shutil.copytree(module_dir, root, ignore=ignore, dirs_exist_ok=True)
 
 
-def _provider_binary(root: Path) -> Path:
-    providers = root / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws"
-    found = sorted(providers.glob("*/*/terraform-provider-aws*"))
-    if len(found) != 1:
-        raise TerraformError(f"expected one AWS provider in {root}/.terraform after init, found {found}")
-    return found[0]
-
-
-_REATTACH = re.compile(r"TF_REATTACH_PROVIDERS='(\{.*\})'")
-
-
-@contextlib.contextmanager
-def _debug_provider(binary: Path, timeout: float = 60.0) -> Iterator[str]:
-    """The AWS provider running in debug mode for the duration of the block; yields the value
-    of TF_REATTACH_PROVIDERS that makes Terraform use it instead of starting its own."""
-    # A short private TMPDIR: the provider's unix socket goes there (paths are limited to 108
-    # bytes) and is removed with it.
-    folder = Path(tempfile.mkdtemp(prefix="tfp-"))
-    log = folder / "provider.log"
-    try:
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                [str(binary), "-debug"],
-                env={**environment(), "TMPDIR": str(folder)},
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                found = _REATTACH.search(log.read_text(errors="replace"))
-                if found:
-                    break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise TerraformError(
-                        f"{binary} -debug did not offer TF_REATTACH_PROVIDERS:\n{log.read_text(errors='replace')[-3000:]}"
-                    )
-                time.sleep(0.02)
-            yield found.group(1)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _terraform_test(root: Path, reattach: str | None, timeout: float) -> tuple[int, str]:
     """`terraform test` over the case files, in support.terraform's environment (plus the
     provider to attach to); returns its exit code and its output (JSON lines)."""
@@ -431,6 +378,6 @@ def plan_cases(
         runs[run] = case
         (case_dir / f"{run}.tftest.hcl").write_text(case_file(run, {**(base or {}), **variables}, mocks))
     with contextlib.ExitStack() as stack:
-        reattach = stack.enter_context(_debug_provider(_provider_binary(root))) if reuse_provider else None
+        reattach = stack.enter_context(provider_server(provider_binary(root))) if reuse_provider else None
         _, output = _terraform_test(root, reattach, timeout)
     return read_stream(output, runs, strict=strict)
