@@ -43,10 +43,13 @@ help:
 	@echo "make bench   measure synth, verifier, package and LocalStack throughput into BENCHMARKS.md"
 	@echo "             (BENCH_SUITE=1 also times every test layer now and at BENCH_SUITE_BASE, ~25 min more)"
 
-# pipenv (the lock's owner) and uv (the installer), pinned, in a venv of their own.
+# pipenv (the lock's owner) and uv (the installer), pinned, in a venv of their own: uv by the
+# interpreter's pip, then pipenv by uv (it compiles pipenv's ~40 MB of vendored code on every
+# core), into a venv made without a pip of its own (nothing there uses one).
 $(PIPENV) $(UV) &:
-	$(PYTHON) -m venv $(TOOLS)
-	$(ISOLATED_PIP) $(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION) uv==$(UV_VERSION)
+	$(PYTHON) -m venv --without-pip $(TOOLS)
+	$(ISOLATED_PIP) $(PYTHON) -m pip --python $(TOOLS)/bin/python install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --quiet --python $(TOOLS)/bin/python --compile-bytecode pipenv==$(PIPENV_VERSION)
 
 # The locked environment: exactly Pipfile.lock's pins, hash-checked. pipenv writes them out
 # (`pipenv requirements --dev --hash`) and uv installs them, as `pipenv sync --dev` would, with
