@@ -65,10 +65,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not engines or config.option.collectonly or os.environ.get("WEBHOOK_TESTS_NO_PREWARM"):
         return
     engine_set = set(engines)
-    items[:] = [item for item in items if item not in engine_set] + engines
+    items[:] = [item for item in items if item not in engine_set] + _deployments_last(engines)
     needs = Needs.of(items)
     if needs.anything:
         config.stash[KEY] = Prewarm(needs)
+
+
+def _deployments_last(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The engine modules none of whose tests needs a deployment first (their own queues and
+    APIs on LocalStack, Terraform alone, ...): they run while the stacks apply. Whole modules
+    move, in their order, so each module's fixtures are set up once."""
+    deploys: dict[Path, bool] = {}
+    for item in items:
+        deploys[item.path] = deploys.get(item.path, False) or "deployments" in getattr(item, "fixturenames", ())
+    return sorted(items, key=lambda item: deploys[item.path])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
