@@ -52,6 +52,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     first, so that the selection sees the marks."""
     for item in items:
         if LOCALSTACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            if ENGINES not in Path(str(item.path)).parents:
+                # tools/test.sh collects the LocalStack session from tests/engines alone.
+                raise pytest.UsageError(f"{item.nodeid} needs LocalStack: engine tests belong in tests/engines")
             item.add_marker(pytest.mark.localstack)
 
 
