@@ -360,12 +360,12 @@ def bench_suite(report: Report, work: Path) -> None:
         if base is not None:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, capture_output=True)
     if SUITE:
-        report.rows.append(Row("All four layers, one after the other (`make test` runs them in one pytest, "
-                               "after its installs)", f"{total:.1f} s", f"{collected:.1f} s", total / collected))
+        report.rows.append(Row("All four layers, one after the other (`make test` runs every layer in two sessions "
+                               "side by side, tools/test.sh)", f"{total:.1f} s", f"{collected:.1f} s", total / collected))
         report.rows.append(Row(f"… the four layers before (`{SUITE_BASE}`)", f"{total:.1f} s", f"{before_total:.1f} s",
                                total / before_total))
     if not SUITE:
-        report.sections.append("The synth and engine test layers (`make test` takes ~10 min) are measured only with "
+        report.sections.append("The synth and engine test layers (`make test` takes ~6 min) are measured only with "
                                "`make bench BENCH_SUITE=1`, each beside the same layer at the commit before "
                                f"issue 22's suite work (`{SUITE_BASE}`, or BENCH_SUITE_BASE).")
     report.mark("suite: done")
