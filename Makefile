@@ -148,7 +148,8 @@ test-unit: install
 	$(PY) -m pytest tests/unit
 
 # Figures with ratios against baselines measured in the same run (bench/run.py). The timed
-# test layers beyond tests/unit and tests/verifier are opt-in: with them the run takes ~10 minutes longer.
+# test layers beyond tests/unit and tests/verifier are opt-in: with them (each also timed at the
+# commit before the suite work, BENCH_SUITE_BASE) the run takes ~25 minutes longer.
 BENCH_SUITE ?=
 BENCH_ENGINES := localstack node_modules/.package-lock.json $(if $(filter-out 0,$(BENCH_SUITE)),.build/velocity.installed checkov)
 
