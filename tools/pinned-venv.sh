@@ -18,13 +18,20 @@ pinned_venv_up_to_date() {
     [[ -f "$venv/.installed" && "$(cat "$venv/.installed")" == "$PINNED_VENV_STAMP" ]] && "$@" >/dev/null 2>&1
 }
 
-# pinned_venv_install VENV PYTHON REQUIREMENTS: a new VENV holding exactly the pins, installed
-# by uv ($UV, default .tools/bin/uv, which `make` installs): downloads in parallel and bytecode
-# compiled on every core, 16 s for LocalStack's 127 pins where pip took 80 s on two cores.
-pinned_venv_install() {
-    local venv="$1" python="$2" requirements="$3"
+# pinned_venv_uv: the uv that installs and checks the venvs ($UV, default .tools/bin/uv, which
+# `make` installs).
+pinned_venv_uv() {
     local uv="${UV:-$(dirname "${BASH_SOURCE[0]}")/../.tools/bin/uv}"
     [[ -x "$uv" ]] || { echo "uv not found at $uv: run \`make localstack\` / \`make checkov\`, or set UV" >&2; return 1; }
+    echo "$uv"
+}
+
+# pinned_venv_install VENV PYTHON REQUIREMENTS: a new VENV holding exactly the pins, installed
+# by uv (pinned_venv_uv): downloads in parallel and bytecode compiled on every core, 16 s for
+# LocalStack's 127 pins where pip took 80 s on two cores.
+pinned_venv_install() {
+    local venv="$1" python="$2" requirements="$3" uv
+    uv="$(pinned_venv_uv)" || return 1
     rm -rf "$venv"
     "$python" -m venv --without-pip "$venv"
     # Resolve from PyPI alone, as on any other machine: no uv.toml or UV_* settings of this
@@ -35,7 +42,8 @@ pinned_venv_install() {
 
 # pinned_venv_check VENV: the installed packages' requirements are met (pip check, by uv).
 pinned_venv_check() {
-    local uv="${UV:-$(dirname "${BASH_SOURCE[0]}")/../.tools/bin/uv}"
+    local uv
+    uv="$(pinned_venv_uv)" || return 1
     UV_NO_CONFIG=1 "$uv" pip check --quiet --python "$1/bin/python"
 }
 

@@ -244,10 +244,12 @@ def terraform(
         ) from None
     run = Run(tuple(args), result.returncode, result.stdout, time.monotonic() - started)
     if check and result.returncode != 0:
-        raise TerraformError(
-            f"`{' '.join(command)}` in {workdir} failed ({result.returncode}):\n{_tail(result.stdout)}"
-        )
+        raise _failure(workdir, run)
     return run
+
+
+def _failure(workdir: Path, run: Run) -> TerraformError:
+    return TerraformError(f"`terraform {' '.join(run.args)}` in {workdir} failed ({run.returncode}):\n{_tail(run.output)}")
 
 
 def init(workdir: Path, *, backend: bool = True) -> Run:
@@ -421,7 +423,7 @@ def apply(workdir: Path, *, localstack: LocalStack | None = None, timeout: float
     if retried:
         run = terraform(workdir, *args, timeout=timeout, check=False)
     if run.returncode != 0:
-        raise TerraformError(f"`terraform {' '.join(args)}` in {workdir} failed ({run.returncode}):\n{_tail(run.output)}")
+        raise _failure(workdir, run)
     return run
 
 
