@@ -229,8 +229,9 @@ def test_an_empty_body_is_never_sent_to_sqs(body: str) -> None:
 
 URL_TEMPLATE = vtl.send_message_template(vtl.SendMessageSpec(attribute_headers=("x-square-hmacsha256-signature",), url=True))
 # $context.domainName and $context.path as AWS documents them for a call to the execute-api
-# host ("https://{restapi_id}.execute-api.{region}.amazonaws.com/{stage}/root/child" has the
-# path "/{stage}/root/child") and to a custom domain (its name, the base path as called).
+# host (a call to "https://{restapi_id}.execute-api.{region}.amazonaws.com/{stage}/webhooks/square"
+# has the path "/{stage}/webhooks/square") and to a custom domain (its name, the base path as
+# called).
 EXECUTE_API = {"domainName": "abc123defg.execute-api.eu-west-1.amazonaws.com", "path": "/v1/webhooks/square"}
 CUSTOM_DOMAIN = {"domainName": "hooks.example.com", "path": "/payments/webhooks/square"}
 
